@@ -1,0 +1,327 @@
+"""The exception tree, and the one place that maps status codes and error bodies onto it.
+
+Names follow the official ``groq`` SDK (``APIError``, ``APIStatusError``, ``BadRequestError``, ...)
+so ``except`` clauses carry over; Groq-specific conditions get subclasses of the matching status
+class (``ContextLengthExceededError`` is a ``BadRequestError``), so catching the broad class keeps
+working.
+
+Every API error carries ``status_code``, ``code``, ``type``, ``param``, ``request_id`` and
+``retryable``. Errors raised from inside a stream after HTTP 200 (Groq's in-band errors) are the
+same classes, with ``in_stream=True`` and the partial content received so far in ``partial``.
+
+Nothing here ever formats a header value or a request: the API key cannot reach a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientClosedError",
+    "ConflictError",
+    "ContentFilterError",
+    "ContextLengthExceededError",
+    "FailedDependencyError",
+    "FlexCapacityError",
+    "GroqError",
+    "InternalServerError",
+    "InvalidParameterError",
+    "ModelNotFoundError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestCancelledError",
+    "RequestTooLargeError",
+    "ServiceUnavailableError",
+    "ToolUseFailedError",
+    "UnprocessableEntityError",
+    "make_status_error",
+]
+
+
+class GroqError(Exception):
+    """Base of every exception this library raises on purpose."""
+
+
+class InvalidParameterError(GroqError, ValueError):
+    """A call's argument is wrong; raised before anything is sent.
+
+    ``param`` names the parameter (dotted/indexed path such as ``messages[2].tool_call_id``).
+    """
+
+    def __init__(self, param: str, message: str) -> None:
+        self.param = param
+        self.message = message
+        super().__init__(f"{param}: {message}")
+
+
+class ClientClosedError(GroqError, RuntimeError):
+    """The client (or a stream) was used after ``aclose()``."""
+
+
+class APIError(GroqError):
+    """An error talking to the API: a status error, a transport failure or an undecodable reply."""
+
+    status_code: int | None = None
+    retryable: bool = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request_id: str | None = None,
+        code: str | None = None,
+        type: str | None = None,
+        param: str | None = None,
+        body: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request_id = request_id
+        self.code = code
+        self.type = type
+        self.param = param
+        self.body = body
+        #: how many attempts were made before this error was raised (set by the pipeline)
+        self.attempts = 1
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.status_code is not None:
+            parts.insert(0, f"[{self.status_code}]")
+        if self.code:
+            parts.append(f"(code={self.code})")
+        if self.request_id:
+            parts.append(f"(request_id={self.request_id})")
+        return " ".join(parts)
+
+
+class APIConnectionError(APIError):
+    """The request could not be completed at the transport level (connect, TLS, reset, ...)."""
+
+    retryable = True
+
+    def __init__(self, message: str = "Connection error.", **kw: Any) -> None:
+        super().__init__(message, **kw)
+
+
+class APITimeoutError(APIConnectionError):
+    """The call's deadline (or a connect/read/write/pool limit) passed."""
+
+    def __init__(self, message: str = "Request timed out.", **kw: Any) -> None:
+        super().__init__(message, **kw)
+
+
+class RequestCancelledError(APIConnectionError):
+    """Reserved for a server-side cancel of the request (Groq's 499)."""
+
+
+class APIResponseValidationError(APIError):
+    """The server answered with something that does not decode as the documented type."""
+
+
+class APIStatusError(APIError):
+    """The server answered with an error status (or an in-band error inside a stream)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        headers: Mapping[str, str] | None = None,
+        in_stream: bool = False,
+        partial: Any = None,
+        failed_generation: str | None = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(message, **kw)
+        self.status_code = status_code
+        self.headers: Mapping[str, str] = headers or {}
+        self.in_stream = in_stream
+        #: for in-band stream errors: the ChatCompletion assembled from the chunks received
+        self.partial = partial
+        self.failed_generation = failed_generation
+
+
+class BadRequestError(APIStatusError):
+    pass
+
+
+class ContextLengthExceededError(BadRequestError):
+    pass
+
+
+class ContentFilterError(BadRequestError):
+    pass
+
+
+class ToolUseFailedError(BadRequestError):
+    """The model produced a tool call that failed validation; ``failed_generation`` has it."""
+
+
+class AuthenticationError(APIStatusError):
+    pass
+
+
+class PermissionDeniedError(APIStatusError):
+    pass
+
+
+class NotFoundError(APIStatusError):
+    pass
+
+
+class ModelNotFoundError(NotFoundError):
+    pass
+
+
+class ConflictError(APIStatusError):
+    retryable = True
+
+
+class RequestTooLargeError(APIStatusError):
+    pass
+
+
+class UnprocessableEntityError(APIStatusError):
+    pass
+
+
+class FailedDependencyError(APIStatusError):
+    pass
+
+
+class RateLimitError(APIStatusError):
+    """429. ``retry_after`` (seconds) is set when the server said how long to wait."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class FlexCapacityError(APIStatusError):
+    """498: the flex service tier is out of capacity right now; retry later."""
+
+    retryable = True
+
+
+class ClientClosedRequestError(APIStatusError):
+    """499: the request was cancelled before the server finished it."""
+
+
+class InternalServerError(APIStatusError):
+    retryable = True
+
+
+class ServiceUnavailableError(InternalServerError):
+    pass
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    408: APIStatusError,
+    409: ConflictError,
+    413: RequestTooLargeError,
+    422: UnprocessableEntityError,
+    424: FailedDependencyError,
+    429: RateLimitError,
+    498: FlexCapacityError,
+    499: ClientClosedRequestError,
+    503: ServiceUnavailableError,
+}
+
+_BY_CODE: dict[str, type[APIStatusError]] = {
+    "context_length_exceeded": ContextLengthExceededError,
+    "content_filter": ContentFilterError,
+    "content_policy_violation": ContentFilterError,
+    "tool_use_failed": ToolUseFailedError,
+    "model_not_found": ModelNotFoundError,
+    "model_decommissioned": NotFoundError,
+}
+
+_RETRYABLE_STATUS = frozenset({408, 409, 429, 498, 500, 502, 503, 504})
+
+
+def _error_fields(body: Any) -> dict[str, Any]:
+    """Pull ``{"error": {...}}`` apart; tolerate anything else (a string, HTML, ``null``)."""
+    if isinstance(body, Mapping):
+        err = body.get("error", body)
+        if isinstance(err, Mapping):
+            return dict(err)
+        if isinstance(err, str):
+            return {"message": err}
+    return {}
+
+
+def make_status_error(
+    status_code: int,
+    body: Any,
+    *,
+    headers: Mapping[str, str] | None = None,
+    raw_text: str | None = None,
+    in_stream: bool = False,
+    partial: Any = None,
+    retry_after: float | None = None,
+) -> APIStatusError:
+    """Build the right exception for a status code and a decoded error body.
+
+    ``body`` is the decoded JSON (or ``None`` when it did not decode; then ``raw_text`` becomes
+    the message). This is the only function that chooses an ``APIStatusError`` subclass.
+    """
+    fields = _error_fields(body)
+    code = fields.get("code")
+    code = str(code) if code is not None else None
+    message = fields.get("message")
+    if not isinstance(message, str) or not message:
+        message = (raw_text or "").strip()[:500] or f"HTTP {status_code}"
+    cls = _BY_CODE.get(code or "")
+    if cls is None or not issubclass(cls, _BY_STATUS.get(status_code, APIStatusError)):
+        cls = _BY_STATUS.get(status_code)
+        if cls is None:
+            cls = InternalServerError if status_code >= 500 else APIStatusError
+    request_id = None
+    if headers is not None:
+        request_id = headers.get("x-request-id")
+    if request_id is None and isinstance(body, Mapping):
+        xg = body.get("x_groq")
+        if isinstance(xg, Mapping) and isinstance(xg.get("id"), str):
+            request_id = xg["id"]
+    param = fields.get("param")
+    failed = fields.get("failed_generation")
+    kw: dict[str, Any] = {
+        "status_code": status_code,
+        "headers": headers,
+        "request_id": request_id,
+        "code": code,
+        "type": fields.get("type") if isinstance(fields.get("type"), str) else None,
+        "param": param if isinstance(param, str) else None,
+        "body": body,
+        "in_stream": in_stream,
+        "partial": partial,
+        "failed_generation": failed if isinstance(failed, str) else None,
+    }
+    if cls is RateLimitError:
+        err: APIStatusError = RateLimitError(message, retry_after=retry_after, **kw)
+    else:
+        err = cls(message, **kw)
+    err.retryable = status_code in _RETRYABLE_STATUS
+    if headers is not None:
+        should = headers.get("x-should-retry")
+        if should == "true":
+            err.retryable = True
+        elif should == "false":
+            err.retryable = False
+    return err
