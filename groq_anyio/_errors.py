@@ -26,6 +26,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ClientClosedError",
+    "ClientClosedRequestError",
     "ConflictError",
     "ContentFilterError",
     "ContextLengthExceededError",
@@ -287,11 +288,13 @@ def make_status_error(
     message = fields.get("message")
     if not isinstance(message, str) or not message:
         message = (raw_text or "").strip()[:500] or f"HTTP {status_code}"
+    base = _BY_STATUS.get(status_code)
+    if base is None:
+        base = InternalServerError if status_code >= 500 else APIStatusError
     cls = _BY_CODE.get(code or "")
-    if cls is None or not issubclass(cls, _BY_STATUS.get(status_code, APIStatusError)):
-        cls = _BY_STATUS.get(status_code)
-        if cls is None:
-            cls = InternalServerError if status_code >= 500 else APIStatusError
+    if cls is None or not issubclass(cls, base):
+        # a code refines the status class, it never moves an error to another status's class
+        cls = base
     request_id = None
     if headers is not None:
         request_id = headers.get("x-request-id")

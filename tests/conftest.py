@@ -13,3 +13,47 @@ import pytest
 )
 def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, object]]:
     return request.param  # type: ignore[no-any-return]
+
+
+# -- servers and clients over real sockets ---------------------------------------------------------
+
+import ssl  # noqa: E402
+from collections.abc import AsyncIterator  # noqa: E402
+
+import trustme  # noqa: E402
+
+from groq_anyio import AsyncGroq  # noqa: E402
+from groq_anyio.testing import GroqTestServer  # noqa: E402
+
+TEST_KEY = "gsk_test_0123456789abcdefSECRET"
+
+
+@pytest.fixture(scope="session")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def server_ssl_context(ca: trustme.CA) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(ctx)
+    return ctx
+
+
+@pytest.fixture(scope="session")
+def client_ssl_context(ca: trustme.CA) -> ssl.SSLContext:
+    ctx = ssl.create_default_context()
+    ca.configure_trust(ctx)
+    return ctx
+
+
+@pytest.fixture
+async def server(anyio_backend: object) -> AsyncIterator[GroqTestServer]:
+    async with GroqTestServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+async def client(server: GroqTestServer) -> AsyncIterator[AsyncGroq]:
+    async with AsyncGroq(api_key=TEST_KEY, base_url=server.base_url, max_retries=0) as c:
+        yield c

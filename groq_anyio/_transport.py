@@ -1,0 +1,296 @@
+"""The one module that talks to httpcore: TLS context, the pool, request building, error mapping.
+
+Above this module nothing imports httpcore; below it nothing knows about chat. Every httpcore or
+network exception is mapped here, once, onto :mod:`groq_anyio._errors`.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+import time
+from collections.abc import AsyncIterable, Iterable, Mapping
+from typing import Any, Final
+from urllib.parse import quote, urlencode
+
+import anyio
+import httpcore
+
+from ._config import ClientConfig, RedactedBytes, Timeout
+from ._errors import APIConnectionError, APITimeoutError, ClientClosedError
+from ._pool import ConnectionPool, PooledStream, PoolStats
+from ._version import __version__
+
+__all__ = ["RawResponse", "Transport", "create_ssl_context"]
+
+USER_AGENT: Final = f"groq-anyio/{__version__}".encode()
+
+_TIMEOUT_ERRORS = (httpcore.TimeoutException,)
+_CONNECTION_ERRORS = (
+    httpcore.NetworkError,
+    httpcore.ProtocolError,
+    httpcore.ProxyError,
+    httpcore.UnsupportedProtocol,
+    OSError,
+    anyio.BrokenResourceError,
+    anyio.ClosedResourceError,
+    anyio.EndOfStream,
+)
+
+
+def create_ssl_context(
+    *, http1: bool, http2: bool, verify: ssl.SSLContext | str | os.PathLike[str] | None = None
+) -> ssl.SSLContext:
+    """Build the one TLS context of a client: verified, TLS 1.2 minimum, ALPN from the flags.
+
+    Trust comes from ``verify`` (a context or a CA bundle path), else ``SSL_CERT_FILE`` /
+    ``SSL_CERT_DIR``, else the system store through truststore, else certifi.
+    """
+    if isinstance(verify, ssl.SSLContext):
+        ctx = verify
+    elif verify is not None:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        path = os.fspath(verify)
+        if os.path.isdir(path):
+            ctx.load_verify_locations(capath=path)
+        else:
+            ctx.load_verify_locations(cafile=path)
+    elif os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR"):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.load_verify_locations(
+            cafile=os.environ.get("SSL_CERT_FILE") or None,
+            capath=os.environ.get("SSL_CERT_DIR") or None,
+        )
+    else:
+        try:
+            import truststore
+
+            ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        except Exception:  # pragma: no cover - platform without a usable system store
+            import certifi
+
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.load_verify_locations(cafile=certifi.where())
+    if ctx.verify_mode != ssl.CERT_REQUIRED or not ctx.check_hostname:
+        raise ValueError("the TLS context must verify certificates and host names")
+    if ctx.minimum_version < ssl.TLSVersion.TLSv1_2:
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    alpn = []
+    if http2:
+        alpn.append("h2")
+    if http1:
+        alpn.append("http/1.1")
+    ctx.set_alpn_protocols(alpn)
+    return ctx
+
+
+class RawResponse:
+    """Status line and headers of a response whose body is still to be read from ``stream``."""
+
+    __slots__ = ("status", "raw_headers", "http_version", "stream", "_headers")
+
+    def __init__(
+        self,
+        status: int,
+        raw_headers: list[tuple[bytes, bytes]],
+        http_version: str,
+        stream: PooledStream,
+    ) -> None:
+        self.status = status
+        self.raw_headers = raw_headers
+        self.http_version = http_version
+        self.stream = stream
+        self._headers: dict[str, str] | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Lower-cased header names to values (decoded lazily; repeated headers joined by ', ')."""
+        h = self._headers
+        if h is None:
+            h = {}
+            for k, v in self.raw_headers:
+                name = k.decode("latin-1").lower()
+                value = v.decode("latin-1")
+                h[name] = f"{h[name]}, {value}" if name in h else value
+            self._headers = h
+        return h
+
+    def header(self, name: bytes) -> str | None:
+        """One header by lower-case name, without building the whole mapping."""
+        for k, v in self.raw_headers:
+            if k.lower() == name:
+                return v.decode("latin-1")
+        return None
+
+    async def read(self, limit: int | None = None) -> bytes:
+        """Read the whole body (at most ``limit`` bytes are kept) and give the connection back."""
+        parts: list[bytes] = []
+        size = 0
+        try:
+            async for part in self.stream:
+                if limit is not None and size >= limit:
+                    continue
+                parts.append(part)
+                size += len(part)
+        except Exception as exc:
+            mapped = map_exception(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
+        finally:
+            await self.stream.aclose()
+        if len(parts) == 1:
+            return parts[0]
+        return b"".join(parts)
+
+    async def aclose(self) -> None:
+        await self.stream.aclose()
+
+
+def map_exception(exc: BaseException) -> Exception | None:
+    """The library exception for a transport failure, or None if ``exc`` is not one."""
+    if isinstance(exc, _TIMEOUT_ERRORS):
+        return APITimeoutError(f"Request timed out ({type(exc).__name__}: {exc})")
+    if isinstance(exc, ssl.SSLError):
+        return APIConnectionError(f"TLS error: {exc}")
+    if isinstance(exc, _CONNECTION_ERRORS):
+        text = str(exc) or type(exc).__name__
+        return APIConnectionError(f"Connection error ({type(exc).__name__}: {text})")
+    return None
+
+
+class Transport:
+    """Sends requests for one client: owns the TLS context and the connection pool."""
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        verify: ssl.SSLContext | str | os.PathLike[str] | None = None,
+        network_backend: Any = None,
+    ) -> None:
+        self._config = config
+        scheme = config.scheme.encode("ascii")
+        host = config.host.encode("idna") if not config.host.isascii() else config.host.encode()
+        self._scheme = scheme
+        self._host = host
+        self._port = config.port
+        self._prefix = config.path_prefix.encode("ascii", "strict") if config.path_prefix.isascii() else quote(
+            config.path_prefix
+        ).encode("ascii")
+        ssl_context = None
+        if config.scheme == "https":
+            ssl_context = create_ssl_context(http1=config.http1, http2=config.http2, verify=verify)
+        self.ssl_context = ssl_context
+        self._pool = ConnectionPool(
+            origin=httpcore.Origin(scheme, host, config.port),
+            ssl_context=ssl_context,
+            http1=config.http1,
+            # h2c needs prior knowledge: only when HTTP/1.1 is switched off
+            http2=config.http2 and (config.scheme == "https" or not config.http1),
+            max_connections=config.max_connections,
+            max_keepalive_connections=config.max_keepalive_connections,
+            keepalive_expiry=config.keepalive_expiry,
+            network_backend=network_backend,
+        )
+        default_port = 443 if config.scheme == "https" else 80
+        host_header = b"[" + host + b"]" if b":" in host else host
+        if config.port != default_port:
+            host_header += b":%d" % config.port
+        key = config.api_key.get_secret_value().encode("ascii")
+        self._base_headers: list[tuple[bytes, bytes]] = [
+            (b"Host", host_header),
+            (b"Authorization", RedactedBytes(b"Bearer " + key)),
+            (b"User-Agent", USER_AGENT),
+        ]
+        for name, value in config.default_headers:
+            self._base_headers.append((name.encode("latin-1"), value.encode("latin-1")))
+        self._urls: dict[str, httpcore.URL] = {}
+        self._closed = False
+
+    # -- request building -------------------------------------------------------------------------
+
+    def url(self, path: str, query: Mapping[str, Any] | None = None) -> httpcore.URL:
+        """The URL of an API path (``/chat/completions``), cached when there is no query."""
+        if not query:
+            url = self._urls.get(path)
+            if url is None:
+                url = httpcore.URL(
+                    scheme=self._scheme,
+                    host=self._host,
+                    port=self._port,
+                    target=self._prefix + path.encode("ascii"),
+                )
+                self._urls[path] = url
+            return url
+        target = self._prefix + path.encode("ascii") + b"?" + urlencode(query, doseq=True).encode()
+        return httpcore.URL(scheme=self._scheme, host=self._host, port=self._port, target=target)
+
+    def headers(
+        self,
+        content_type: bytes | None,
+        accept: bytes,
+        content_length: int | None,
+        extra: Iterable[tuple[bytes, bytes]] = (),
+    ) -> list[tuple[bytes, bytes]]:
+        headers = self._base_headers.copy()
+        headers.append((b"Accept", accept))
+        if content_type is not None:
+            headers.append((b"Content-Type", content_type))
+        if content_length is not None:
+            headers.append((b"Content-Length", b"%d" % content_length))
+        elif content_type is not None:
+            headers.append((b"Transfer-Encoding", b"chunked"))
+        headers.extend(extra)
+        return headers
+
+    # -- sending --------------------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def pool_stats(self) -> PoolStats:
+        return self._pool.stats()
+
+    async def send(
+        self,
+        method: bytes,
+        url: httpcore.URL,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes | AsyncIterable[bytes],
+        timeout: Timeout,
+    ) -> RawResponse:
+        """Send one request and return once the response headers are in.
+
+        Raises only library exceptions (``APIConnectionError``/``APITimeoutError``) for transport
+        failures; cancellation propagates untouched.
+        """
+        if self._closed:
+            raise ClientClosedError("the client is closed")
+        limits = timeout.httpcore_extension()
+        request = httpcore.Request(method, url, headers=headers, content=body, extensions={"timeout": limits})
+        try:
+            response = await self._pool.send(request, limits["pool"])
+        except Exception as exc:
+            mapped = map_exception(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
+        version = response.extensions.get("http_version", b"HTTP/1.1")
+        stream = response.stream
+        assert isinstance(stream, PooledStream)
+        return RawResponse(
+            response.status,
+            response.headers,
+            version.decode("ascii") if isinstance(version, bytes) else str(version),
+            stream,
+        )
+
+    async def aclose(self) -> None:
+        self._closed = True
+        await self._pool.aclose()
+
+
+def now_ns() -> int:
+    return time.perf_counter_ns()

@@ -1,0 +1,125 @@
+"""Command line: ``groq-anyio chat "prompt"`` streams an answer; ``groq-anyio serve`` runs the
+local Groq-compatible server.
+
+With no ``GROQ_API_KEY`` in the environment, ``chat`` starts the local server in-process (same
+event loop) and talks to it, and says so on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+DEFAULT_MODEL = "llama-3.3-70b-versatile"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="groq-anyio", description="Async Groq client on anyio.")
+    sub = p.add_subparsers(dest="command", required=True)
+    chat = sub.add_parser("chat", help="stream a chat completion to stdout")
+    chat.add_argument("prompt", help="the user message")
+    chat.add_argument("--model", default=DEFAULT_MODEL)
+    chat.add_argument("--system", default=None, help="an optional system message")
+    chat.add_argument("--backend", choices=("asyncio", "trio"), default="asyncio")
+    h2 = chat.add_mutually_exclusive_group()
+    h2.add_argument("--http2", dest="http2", action="store_true", default=True, help="allow HTTP/2 (default)")
+    h2.add_argument("--http1", dest="http2", action="store_false", help="HTTP/1.1 only")
+    chat.add_argument("--max-tokens", type=int, default=None)
+    chat.add_argument("--temperature", type=float, default=None)
+    chat.add_argument("--local", action="store_true", help="use the embedded local server even if GROQ_API_KEY is set")
+    serve = sub.add_parser("serve", help="run the local Groq-compatible server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--no-http2", dest="http2", action="store_false", default=True)
+    return p
+
+
+async def _chat(args: argparse.Namespace) -> int:
+    from contextlib import AsyncExitStack
+
+    from . import AsyncGroq, GroqError
+
+    api_key = os.environ.get("GROQ_API_KEY")
+    async with AsyncExitStack() as stack:
+        base_url = None
+        if not api_key or args.local:
+            from .testing import GroqTestServer
+
+            server = await stack.enter_async_context(GroqTestServer(http2=args.http2))
+            base_url = server.base_url
+            api_key = "local-test-key"
+            print(f"[groq-anyio] no GROQ_API_KEY set: using the embedded local server at {base_url}", file=sys.stderr)
+        client = await stack.enter_async_context(
+            AsyncGroq(api_key=api_key, base_url=base_url, http2=args.http2)
+        )
+        messages: list[dict[str, Any]] = []
+        if args.system:
+            messages.append({"role": "system", "content": args.system})
+        messages.append({"role": "user", "content": args.prompt})
+        t0 = time.perf_counter()
+        try:
+            stream = await client.chat.completions.create(
+                model=args.model,
+                messages=messages,
+                stream=True,
+                max_tokens=args.max_tokens,
+                temperature=args.temperature,
+            )
+            async with stream:
+                async for chunk in stream:
+                    for choice in chunk.choices:
+                        if choice.delta.content:
+                            sys.stdout.write(choice.delta.content)
+                            sys.stdout.flush()
+        except GroqError as exc:
+            print(f"\n[groq-anyio] error: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return 1
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+        elapsed = time.perf_counter() - t0
+        final = stream.get_final_completion()
+        ttft = stream.timings.time_to_first_token
+        usage = final.usage
+        parts = [f"model={final.model or args.model}", f"http={stream.http_version}"]
+        parts.append(f"ttft={ttft * 1000:.1f}ms" if ttft is not None else "ttft=n/a")
+        parts.append(f"total={elapsed * 1000:.1f}ms")
+        if usage is not None and usage.completion_tokens:
+            gen_time = usage.completion_time or None
+            if gen_time:
+                parts.append(f"{usage.completion_tokens / gen_time:.0f} tok/s (server)")
+            parts.append(f"{usage.completion_tokens} tokens")
+        print("[groq-anyio] " + " ".join(parts), file=sys.stderr)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .testing import serve_forever
+
+    def ready(url: str) -> None:
+        print(f"[groq-anyio] local Groq-compatible server on {url}/openai/v1", file=sys.stderr, flush=True)
+
+    try:
+        serve_forever(args.host, args.port, http2=args.http2, ready=ready)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    import anyio
+
+    try:
+        return anyio.run(_chat, args, backend=args.backend)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,269 @@
+"""``client.chat.completions.create``: validate, encode, call the pipeline, decode."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+import msgspec
+
+from .._client import NOT_GIVEN, NotGiven, start_timings
+from .._config import Timeout
+from .._errors import APIResponseValidationError, InvalidParameterError
+from .._streaming import ChatStream
+from .._validation import validate_chat_request
+from ..types.chat import ChatCompletion, ChatCompletionRequest
+
+if TYPE_CHECKING:
+    from .._client import AsyncGroq
+
+__all__ = ["Chat", "Completions"]
+
+_encoder = msgspec.json.Encoder()
+_completion_decoder = msgspec.json.Decoder(ChatCompletion)
+_PATH = "/chat/completions"
+
+
+class Completions:
+    def __init__(self, client: AsyncGroq) -> None:
+        self._client = client
+
+    @overload
+    async def create(
+        self,
+        *,
+        messages: Iterable[Any],
+        model: str,
+        stream: Literal[True],
+        citation_options: str | None = None,
+        compound_custom: Any = None,
+        disable_tool_validation: bool | None = None,
+        documents: Iterable[Any] | None = None,
+        exclude_domains: Sequence[str] | None = None,
+        frequency_penalty: float | None = None,
+        function_call: Any = None,
+        functions: Iterable[Any] | None = None,
+        include_domains: Sequence[str] | None = None,
+        include_reasoning: bool | None = None,
+        logit_bias: Mapping[str, int] | None = None,
+        logprobs: bool | None = None,
+        max_completion_tokens: int | None = None,
+        max_tokens: int | None = None,
+        metadata: Mapping[str, str] | None = None,
+        n: int | None = None,
+        parallel_tool_calls: bool | None = None,
+        presence_penalty: float | None = None,
+        reasoning_effort: str | None = None,
+        reasoning_format: str | None = None,
+        response_format: Any = None,
+        search_settings: Any = None,
+        seed: int | None = None,
+        service_tier: str | None = None,
+        stop: str | Sequence[str] | None = None,
+        store: bool | None = None,
+        stream_options: Any = None,
+        temperature: float | None = None,
+        tool_choice: Any = None,
+        tools: Iterable[Any] | None = None,
+        top_logprobs: int | None = None,
+        top_p: float | None = None,
+        user: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+    ) -> ChatStream: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        messages: Iterable[Any],
+        model: str,
+        stream: Literal[False] | None = None,
+        citation_options: str | None = None,
+        compound_custom: Any = None,
+        disable_tool_validation: bool | None = None,
+        documents: Iterable[Any] | None = None,
+        exclude_domains: Sequence[str] | None = None,
+        frequency_penalty: float | None = None,
+        function_call: Any = None,
+        functions: Iterable[Any] | None = None,
+        include_domains: Sequence[str] | None = None,
+        include_reasoning: bool | None = None,
+        logit_bias: Mapping[str, int] | None = None,
+        logprobs: bool | None = None,
+        max_completion_tokens: int | None = None,
+        max_tokens: int | None = None,
+        metadata: Mapping[str, str] | None = None,
+        n: int | None = None,
+        parallel_tool_calls: bool | None = None,
+        presence_penalty: float | None = None,
+        reasoning_effort: str | None = None,
+        reasoning_format: str | None = None,
+        response_format: Any = None,
+        search_settings: Any = None,
+        seed: int | None = None,
+        service_tier: str | None = None,
+        stop: str | Sequence[str] | None = None,
+        store: bool | None = None,
+        stream_options: Any = None,
+        temperature: float | None = None,
+        tool_choice: Any = None,
+        tools: Iterable[Any] | None = None,
+        top_logprobs: int | None = None,
+        top_p: float | None = None,
+        user: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+    ) -> ChatCompletion: ...
+
+    async def create(
+        self,
+        *,
+        messages: Iterable[Any],
+        model: str,
+        stream: bool | None = None,
+        citation_options: str | None = None,
+        compound_custom: Any = None,
+        disable_tool_validation: bool | None = None,
+        documents: Iterable[Any] | None = None,
+        exclude_domains: Sequence[str] | None = None,
+        frequency_penalty: float | None = None,
+        function_call: Any = None,
+        functions: Iterable[Any] | None = None,
+        include_domains: Sequence[str] | None = None,
+        include_reasoning: bool | None = None,
+        logit_bias: Mapping[str, int] | None = None,
+        logprobs: bool | None = None,
+        max_completion_tokens: int | None = None,
+        max_tokens: int | None = None,
+        metadata: Mapping[str, str] | None = None,
+        n: int | None = None,
+        parallel_tool_calls: bool | None = None,
+        presence_penalty: float | None = None,
+        reasoning_effort: str | None = None,
+        reasoning_format: str | None = None,
+        response_format: Any = None,
+        search_settings: Any = None,
+        seed: int | None = None,
+        service_tier: str | None = None,
+        stop: str | Sequence[str] | None = None,
+        store: bool | None = None,
+        stream_options: Any = None,
+        temperature: float | None = None,
+        tool_choice: Any = None,
+        tools: Iterable[Any] | None = None,
+        top_logprobs: int | None = None,
+        top_p: float | None = None,
+        user: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+    ) -> ChatCompletion | ChatStream:
+        """Create a chat completion; with ``stream=True`` a :class:`ChatStream` to iterate.
+
+        Arguments mirror the official SDK (plain dicts or :mod:`groq_anyio.types` Structs).
+        ``None`` means "not sent". Everything is validated before any byte goes out.
+        """
+        timings = start_timings()
+        client = self._client
+        if stream is not None and not isinstance(stream, bool):
+            raise InvalidParameterError("stream", "must be a bool")
+        request = ChatCompletionRequest(
+            model=model,
+            messages=messages if isinstance(messages, list) else _as_list("messages", messages),
+            citation_options=citation_options,
+            compound_custom=compound_custom,
+            disable_tool_validation=disable_tool_validation,
+            documents=_opt_list("documents", documents),
+            exclude_domains=_opt_list("exclude_domains", exclude_domains),
+            frequency_penalty=frequency_penalty,
+            function_call=function_call,
+            functions=_opt_list("functions", functions),
+            include_domains=_opt_list("include_domains", include_domains),
+            include_reasoning=include_reasoning,
+            logit_bias=logit_bias,
+            logprobs=logprobs,
+            max_completion_tokens=max_completion_tokens,
+            max_tokens=max_tokens,
+            metadata=metadata,
+            n=n,
+            parallel_tool_calls=parallel_tool_calls,
+            presence_penalty=presence_penalty,
+            reasoning_effort=reasoning_effort,
+            reasoning_format=reasoning_format,
+            response_format=response_format,
+            search_settings=search_settings,
+            seed=seed,
+            service_tier=service_tier,
+            stop=stop,
+            store=store,
+            stream=True if stream else None,
+            stream_options=stream_options,
+            temperature=temperature,
+            tool_choice=tool_choice,
+            tools=_opt_list("tools", tools),
+            top_logprobs=top_logprobs,
+            top_p=top_p,
+            user=user,
+        )
+        validate_chat_request(request)
+        options = client._request_options(timeout, extra_headers, extra_query)
+        body = _encode(request, extra_body)
+        if stream:
+            raw, _ = await client._send(
+                b"POST",
+                _PATH,
+                body,
+                options=options,
+                timings=timings,
+                accept=b"text/event-stream",
+                read_body=False,
+            )
+            return ChatStream(raw, timings)
+        raw, data = await client._send(b"POST", _PATH, body, options=options, timings=timings)
+        assert data is not None
+        try:
+            completion = _completion_decoder.decode(data)
+        except msgspec.DecodeError as exc:
+            raise APIResponseValidationError(
+                f"the response is not a chat completion: {exc}",
+                request_id=raw.header(b"x-request-id"),
+                body=data[:2000].decode("utf-8", "replace"),
+            ) from None
+        completion._attach(raw, timings)
+        return completion
+
+
+class Chat:
+    def __init__(self, client: AsyncGroq) -> None:
+        self.completions = Completions(client)
+
+
+def _as_list(name: str, value: Any) -> list[Any]:
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise InvalidParameterError(name, f"must be a list, not {type(value).__name__}")
+    return list(value)
+
+
+def _opt_list(name: str, value: Any) -> list[Any] | None:
+    if value is None or isinstance(value, list):
+        return value
+    return _as_list(name, value)
+
+
+def _encode(request: ChatCompletionRequest, extra_body: Mapping[str, Any] | None) -> bytes:
+    try:
+        if not extra_body:
+            return _encoder.encode(request)
+        if not isinstance(extra_body, Mapping):
+            raise InvalidParameterError("extra_body", "must be a mapping")
+        merged = msgspec.to_builtins(request)
+        merged.update(extra_body)
+        return _encoder.encode(merged)
+    except (TypeError, msgspec.EncodeError) as exc:
+        raise InvalidParameterError("body", f"cannot be encoded as JSON: {exc}") from None
