@@ -18,7 +18,10 @@ async def main() -> None:
         print(completion.choices[0].message.content)
         usage = completion.usage
         if usage is not None:
-            print(f"tokens: {usage.total_tokens} (prompt {usage.prompt_tokens}, completion {usage.completion_tokens})")
+            print(
+                f"tokens: {usage.total_tokens} "
+                f"(prompt {usage.prompt_tokens}, completion {usage.completion_tokens})"
+            )
         if completion.x_groq is not None:
             print(f"request id: {completion.x_groq.id}")
 

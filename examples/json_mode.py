@@ -23,14 +23,19 @@ async def main() -> None:
             server.push(ChatScript(text='{"city": "Lyon", "country": "France"}'))
         c = await client.chat.completions.create(
             model=MODEL,
-            messages=[{"role": "user", "content": "Name a city in France as JSON with city and country."}],
+            messages=[
+                {"role": "user", "content": "Name a city in France as JSON with city and country."}
+            ],
             response_format={"type": "json_object"},
         )
         print("json_object:", json.loads(c.choices[0].message.content or "{}"))
         c = await client.chat.completions.create(
             model="openai/gpt-oss-120b",
             messages=[{"role": "user", "content": "Another French city."}],
-            response_format={"type": "json_schema", "json_schema": {"name": "CityLocation", "schema": SCHEMA, "strict": True}},
+            response_format={
+                "type": "json_schema",
+                "json_schema": {"name": "CityLocation", "schema": SCHEMA, "strict": True},
+            },
         )
         print("json_schema:", json.loads(c.choices[0].message.content or "{}"))
 

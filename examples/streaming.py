@@ -22,7 +22,9 @@ async def main() -> None:
         print()
         final = stream.get_final_completion()
         ttft = stream.timings.time_to_first_token
-        print(f"usage: {final.usage.total_tokens if final.usage else 'n/a'} tokens", file=sys.stderr)
+        print(
+            f"usage: {final.usage.total_tokens if final.usage else 'n/a'} tokens", file=sys.stderr
+        )
         if ttft is not None:
             print(f"time to first token: {ttft * 1000:.1f} ms", file=sys.stderr)
 

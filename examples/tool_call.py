@@ -32,11 +32,17 @@ async def main() -> None:
         server = getattr(client, "_example_server", None)
         if server is not None:  # script the local server: first a tool call, then an answer
             server.push(
-                ChatScript(text="", tool_calls=[{"name": "get_weather", "arguments": {"city": "Paris"}}]),
+                ChatScript(
+                    text="", tool_calls=[{"name": "get_weather", "arguments": {"city": "Paris"}}]
+                ),
                 ChatScript(text="It is 21 °C and clear in Paris."),
             )
-        messages: list[dict[str, object]] = [{"role": "user", "content": "What's the weather in Paris?"}]
-        first = await client.chat.completions.create(model=MODEL, messages=messages, tools=TOOLS, tool_choice="auto")
+        messages: list[dict[str, object]] = [
+            {"role": "user", "content": "What's the weather in Paris?"}
+        ]
+        first = await client.chat.completions.create(
+            model=MODEL, messages=messages, tools=TOOLS, tool_choice="auto"
+        )
         message = first.choices[0].message
         if not message.tool_calls:
             print(message.content)
@@ -44,7 +50,9 @@ async def main() -> None:
         messages.append(message.to_dict())
         for call in message.tool_calls:
             result = get_weather(**json.loads(call.function.arguments))
-            messages.append({"role": "tool", "tool_call_id": call.id, "content": json.dumps(result)})
+            messages.append(
+                {"role": "tool", "tool_call_id": call.id, "content": json.dumps(result)}
+            )
             print(f"called {call.function.name}({call.function.arguments}) -> {result}")
         final = await client.chat.completions.create(model=MODEL, messages=messages, tools=TOOLS)
         print(final.choices[0].message.content)

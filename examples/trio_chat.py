@@ -3,7 +3,6 @@
 import sys
 
 import trio
-
 from _local import MODEL, groq_client
 
 

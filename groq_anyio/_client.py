@@ -231,9 +231,11 @@ class AsyncGroq:
         if extra_headers:
             added: list[tuple[bytes, bytes]] = []
             for name, value in extra_headers.items():
-                validate_header_value(name, value)
+                validate_header_value(name, value, "extra_headers")
                 if name.lower() in ("authorization", "host", "content-length", "transfer-encoding"):
-                    raise InvalidParameterError(f"extra_headers[{name!r}]", "this header is set by the client")
+                    raise InvalidParameterError(
+                        f"extra_headers[{name!r}]", "this header is set by the client"
+                    )
                 added.append((name.encode("latin-1"), value.encode("latin-1")))
             headers = headers + tuple(added)
         query: tuple[tuple[str, Any], ...] = ()

@@ -94,7 +94,8 @@ class Timeout:
                 isinstance(value, bool) or not isinstance(value, int | float) or not value > 0
             ):
                 raise InvalidParameterError(
-                    f"timeout.{name}", f"must be a positive number of seconds or None, not {value!r}"
+                    f"timeout.{name}",
+                    f"must be a positive number of seconds or None, not {value!r}",
                 )
 
     @classmethod
@@ -104,7 +105,9 @@ class Timeout:
         if value is None:
             return cls(total=None, connect=None)
         if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-            raise InvalidParameterError(param, f"must be a positive number, a Timeout or None, not {value!r}")
+            raise InvalidParameterError(
+                param, f"must be a positive number, a Timeout or None, not {value!r}"
+            )
         return cls(total=float(value), connect=min(10.0, float(value)))
 
     def httpcore_extension(self) -> dict[str, float | None]:
@@ -171,7 +174,9 @@ def parse_base_url(url: str, *, allow_insecure_http: bool) -> tuple[str, str, st
     scheme = parts.scheme.lower()
     host = parts.hostname or ""
     if scheme not in ("http", "https"):
-        raise InvalidParameterError("base_url", f"scheme must be https (or http to loopback), not {scheme!r}")
+        raise InvalidParameterError(
+            "base_url", f"scheme must be https (or http to loopback), not {scheme!r}"
+        )
     if not host:
         raise InvalidParameterError("base_url", "has no host")
     if parts.username or parts.password:
@@ -235,18 +240,23 @@ def build_config(
         raise InvalidParameterError("api_key", "is empty")
     if any(c in key for c in "\r\n\0") or not key.isascii() or key != key.strip():
         # say nothing about the value itself
-        raise InvalidParameterError("api_key", "contains whitespace, control or non-ASCII characters")
+        raise InvalidParameterError(
+            "api_key", "contains whitespace, control or non-ASCII characters"
+        )
     if base_url is None:
         base_url = env.get("GROQ_BASE_URL") or DEFAULT_BASE_URL
-    url, scheme, host, port, prefix = parse_base_url(base_url, allow_insecure_http=allow_insecure_http)
+    url, scheme, host, port, prefix = parse_base_url(
+        base_url, allow_insecure_http=allow_insecure_http
+    )
     if not http1 and not http2:
         raise InvalidParameterError("http2", "at least one of http1 and http2 must be enabled")
     headers: list[tuple[str, str]] = []
     for name, value in (default_headers or {}).items():
-        validate_header_value(name, value)
+        validate_header_value(name, value, "default_headers")
         if name.lower() == "authorization":
             raise InvalidParameterError(
-                f"default_headers[{name!r}]", "set the key with api_key=, not an authorization header"
+                f"default_headers[{name!r}]",
+                "set the key with api_key=, not an authorization header",
             )
         headers.append((name, value))
     max_connections = _positive_int("max_connections", max_connections)
@@ -256,7 +266,11 @@ def build_config(
         "max_keepalive_connections", max_keepalive_connections, minimum=0
     )
     max_retries = _positive_int("max_retries", max_retries, minimum=0)
-    if isinstance(keepalive_expiry, bool) or not isinstance(keepalive_expiry, int | float) or keepalive_expiry < 0:
+    if (
+        isinstance(keepalive_expiry, bool)
+        or not isinstance(keepalive_expiry, int | float)
+        or keepalive_expiry < 0
+    ):
         raise InvalidParameterError("keepalive_expiry", "must be a number of seconds >= 0")
     return ClientConfig(
         api_key=secret,

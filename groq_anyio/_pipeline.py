@@ -21,7 +21,13 @@ import anyio
 import msgspec
 
 from ._config import Timeout
-from ._errors import APIConnectionError, APIError, APIStatusError, APITimeoutError, make_status_error
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    make_status_error,
+)
 from ._timings import Timings
 
 if TYPE_CHECKING:
@@ -48,7 +54,7 @@ class RequestOptions:
 
 
 def retry_after_seconds(headers: dict[str, str]) -> float | None:
-    """The wait the server asked for, from ``retry-after-ms`` or ``retry-after`` (seconds or date)."""
+    """The wait the server asked for: ``retry-after-ms``, or ``retry-after`` (seconds or a date)."""
     ms = headers.get("retry-after-ms")
     if ms is not None:
         try:
@@ -69,8 +75,6 @@ def retry_after_seconds(headers: dict[str, str]) -> float | None:
         when = email.utils.parsedate_to_datetime(ra)
     except (TypeError, ValueError, IndexError):
         return None
-    if when is None:  # pragma: no cover - older Pythons returned None
-        return None
     return max(0.0, when.timestamp() - time.time())
 
 
@@ -78,7 +82,7 @@ def backoff_delay(retry_index: int, retry_after: float | None) -> float:
     if retry_after is not None and retry_after <= MAX_RETRY_AFTER:
         return retry_after
     delay = min(INITIAL_BACKOFF * (2.0**retry_index), MAX_BACKOFF)
-    return delay * (1.0 - 0.25 * random.random())  # noqa: S311 - jitter, not crypto
+    return delay * (1.0 - 0.25 * random.random())
 
 
 async def error_from_response(raw: RawResponse) -> APIStatusError:
@@ -159,11 +163,11 @@ async def send_request(
                     raise err
                 await anyio.sleep(backoff_delay(attempt - 1, retry_after))
     except TimeoutError:
-        exc = APITimeoutError(
+        timeout_error = APITimeoutError(
             f"Request timed out: no complete answer within the {timeout.total} s deadline"
         )
-        exc.attempts = attempt
-        raise exc from None
+        timeout_error.attempts = attempt
+        raise timeout_error from None
 
 
 def merge_headers(

@@ -161,8 +161,14 @@ class ConnectionPool:
     def closed(self) -> bool:
         return self._closed
 
-    async def send(self, request: httpcore.Request, pool_timeout: float | None) -> httpcore.Response:
-        """Send ``request``; the returned response's ``stream`` is a :class:`PooledStream`."""
+    async def send(
+        self, request: httpcore.Request, pool_timeout: float | None, *, resendable: bool = True
+    ) -> httpcore.Response:
+        """Send ``request``; the returned response's ``stream`` is a :class:`PooledStream`.
+
+        ``resendable``: the body can be sent again (bytes), so a failure on a stale keep-alive
+        connection may be retried once on a fresh one.
+        """
         retried_stale = False
         while True:
             entry = await self._acquire(pool_timeout)
@@ -183,7 +189,7 @@ class ConnectionPool:
                 continue
             except _STALE_ERRORS:
                 self._release(entry)
-                if reused and not retried_stale and isinstance(request.stream, httpcore.ByteStream):
+                if reused and not retried_stale and resendable:
                     retried_stale = True
                     continue
                 raise
@@ -192,7 +198,11 @@ class ConnectionPool:
                 raise
             if entry.multiplex is None:
                 entry.multiplex = response.extensions.get("http_version") == b"HTTP/2"
-                if entry.multiplex and entry.active < self._max_streams and entry not in self._shared:
+                if (
+                    entry.multiplex
+                    and entry.active < self._max_streams
+                    and entry not in self._shared
+                ):
                     self._shared.append(entry)
                     self._wake()
             response.stream = PooledStream(response.stream, self, entry)
@@ -271,7 +281,9 @@ class ConnectionPool:
                     event = anyio.Event()
                     self._waiters.appendleft(event)
         except TimeoutError:
-            raise httpcore.PoolTimeout("no connection became free within the pool timeout") from None
+            raise httpcore.PoolTimeout(
+                "no connection became free within the pool timeout"
+            ) from None
         finally:
             if event.is_set():
                 if entry is None and not self._closed:
@@ -305,7 +317,7 @@ class ConnectionPool:
             for conn in pending:
                 try:
                     await conn.aclose()
-                except Exception:  # noqa: S110 - closing is best effort
+                except Exception:
                     pass
 
     def _release(self, entry: _Entry) -> None:

@@ -128,7 +128,9 @@ class ChatStream:
                     chunk = _chunk_decoder.decode(data)
                 except msgspec.DecodeError:
                     await self._raise_undecodable(data)
-                if chunk.error is not None or (chunk.x_groq is not None and chunk.x_groq.error is not None):
+                if chunk.error is not None or (
+                    chunk.x_groq is not None and chunk.x_groq.error is not None
+                ):
                     await self._raise_in_band(data)
                 self._acc.add(chunk)
                 timings = self.timings
@@ -173,7 +175,9 @@ class ChatStream:
             return events
         except SSEError as exc:
             await self._abort()
-            raise APIResponseValidationError(f"malformed event stream: {exc}", request_id=self.request_id) from exc
+            raise APIResponseValidationError(
+                f"malformed event stream: {exc}", request_id=self.request_id
+            ) from exc
         except (APIError, StopAsyncIteration):
             raise
         except Exception as exc:
@@ -250,7 +254,7 @@ class ChatStream:
                         drained += len(part)
                         if drained > _DRAIN_LIMIT:
                             break
-                except Exception:  # noqa: S110 - the connection is closed below either way
+                except Exception:
                     pass
             await stream.aclose()
 
@@ -290,4 +294,7 @@ class ChatStream:
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
-        return f"<ChatStream {state} http_version={self._raw.http_version!r} request_id={self.request_id!r}>"
+        return (
+            f"<ChatStream {state} http_version={self._raw.http_version!r} "
+            f"request_id={self.request_id!r}>"
+        )

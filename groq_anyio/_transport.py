@@ -175,9 +175,11 @@ class Transport:
         self._scheme = scheme
         self._host = host
         self._port = config.port
-        self._prefix = config.path_prefix.encode("ascii", "strict") if config.path_prefix.isascii() else quote(
-            config.path_prefix
-        ).encode("ascii")
+        self._prefix = (
+            config.path_prefix.encode("ascii", "strict")
+            if config.path_prefix.isascii()
+            else quote(config.path_prefix).encode("ascii")
+        )
         ssl_context = None
         if config.scheme == "https":
             ssl_context = create_ssl_context(http1=config.http1, http2=config.http2, verify=verify)
@@ -269,9 +271,13 @@ class Transport:
         if self._closed:
             raise ClientClosedError("the client is closed")
         limits = timeout.httpcore_extension()
-        request = httpcore.Request(method, url, headers=headers, content=body, extensions={"timeout": limits})
+        request = httpcore.Request(
+            method, url, headers=headers, content=body, extensions={"timeout": limits}
+        )
         try:
-            response = await self._pool.send(request, limits["pool"])
+            response = await self._pool.send(
+                request, limits["pool"], resendable=isinstance(body, bytes)
+            )
         except Exception as exc:
             mapped = map_exception(exc)
             if mapped is None:

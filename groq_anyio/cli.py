@@ -26,11 +26,17 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--system", default=None, help="an optional system message")
     chat.add_argument("--backend", choices=("asyncio", "trio"), default="asyncio")
     h2 = chat.add_mutually_exclusive_group()
-    h2.add_argument("--http2", dest="http2", action="store_true", default=True, help="allow HTTP/2 (default)")
+    h2.add_argument(
+        "--http2", dest="http2", action="store_true", default=True, help="allow HTTP/2 (default)"
+    )
     h2.add_argument("--http1", dest="http2", action="store_false", help="HTTP/1.1 only")
     chat.add_argument("--max-tokens", type=int, default=None)
     chat.add_argument("--temperature", type=float, default=None)
-    chat.add_argument("--local", action="store_true", help="use the embedded local server even if GROQ_API_KEY is set")
+    chat.add_argument(
+        "--local",
+        action="store_true",
+        help="use the embedded local server even if GROQ_API_KEY is set",
+    )
     serve = sub.add_parser("serve", help="run the local Groq-compatible server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
@@ -52,7 +58,10 @@ async def _chat(args: argparse.Namespace) -> int:
             server = await stack.enter_async_context(GroqTestServer(http2=args.http2))
             base_url = server.base_url
             api_key = "local-test-key"
-            print(f"[groq-anyio] no GROQ_API_KEY set: using the embedded local server at {base_url}", file=sys.stderr)
+            print(
+                f"[groq-anyio] no GROQ_API_KEY set: using the embedded local server at {base_url}",
+                file=sys.stderr,
+            )
         client = await stack.enter_async_context(
             AsyncGroq(api_key=api_key, base_url=base_url, http2=args.http2)
         )
@@ -100,7 +109,11 @@ def _serve(args: argparse.Namespace) -> int:
     from .testing import serve_forever
 
     def ready(url: str) -> None:
-        print(f"[groq-anyio] local Groq-compatible server on {url}/openai/v1", file=sys.stderr, flush=True)
+        print(
+            f"[groq-anyio] local Groq-compatible server on {url}/openai/v1",
+            file=sys.stderr,
+            flush=True,
+        )
 
     try:
         serve_forever(args.host, args.port, http2=args.http2, ready=ready)

@@ -35,7 +35,12 @@ def test_base_url_forms(given_url: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["http://api.groq.com", "http://10.0.0.1:8000", "http://192.168.1.2", "http://example.com/openai/v1"],
+    [
+        "http://api.groq.com",
+        "http://10.0.0.1:8000",
+        "http://192.168.1.2",
+        "http://example.com/openai/v1",
+    ],
 )
 def test_plain_http_refused_off_loopback(url: str) -> None:
     with pytest.raises(InvalidParameterError) as info:
@@ -43,12 +48,22 @@ def test_plain_http_refused_off_loopback(url: str) -> None:
     assert info.value.param == "base_url"
     assert "loopback" in str(info.value)
     # explicit opt-in
-    assert AsyncGroq(api_key=KEY, base_url=url, allow_insecure_http=True).base_url.startswith("http://")
+    assert AsyncGroq(api_key=KEY, base_url=url, allow_insecure_http=True).base_url.startswith(
+        "http://"
+    )
 
 
 @pytest.mark.parametrize(
     "url",
-    ["ftp://api.groq.com", "api.groq.com", "", "https://", "https://user:pw@api.groq.com", "https://h/x?y=1", "https://h:99999"],
+    [
+        "ftp://api.groq.com",
+        "api.groq.com",
+        "",
+        "https://",
+        "https://user:pw@api.groq.com",
+        "https://h/x?y=1",
+        "https://h:99999",
+    ],
 )
 def test_bad_base_urls(url: str) -> None:
     with pytest.raises(InvalidParameterError) as info:
@@ -84,13 +99,21 @@ def test_bad_keys_rejected_without_echo(bad: str) -> None:
 
 def test_key_never_shown() -> None:
     client = AsyncGroq(api_key=KEY, default_headers={"x-team": "a"})
-    for text in (repr(client), str(client), repr(client.api_key), str(client.api_key), repr(client._config)):
+    for text in (
+        repr(client),
+        str(client),
+        repr(client.api_key),
+        str(client.api_key),
+        repr(client._config),
+    ):
         assert KEY not in text
     with pytest.raises(TypeError):
         pickle.dumps(client.api_key)
-    auth = [v for k, v in client._transport._base_headers if k.lower() == b"authorization"][0]
+    auth = next(v for k, v in client._transport._base_headers if k.lower() == b"authorization")
     assert KEY.encode() in auth  # the real bytes go on the wire...
-    assert KEY not in repr(auth) and KEY not in repr(client._transport._base_headers)  # ...but never in a repr
+    assert KEY not in repr(auth) and KEY not in repr(
+        client._transport._base_headers
+    )  # ...but never in a repr
 
 
 def test_secret_str() -> None:

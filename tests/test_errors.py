@@ -39,7 +39,12 @@ def test_status_mapping(status: int, cls: type[g.APIStatusError], retryable: boo
     assert type(err) is cls
     assert isinstance(err, g.APIStatusError) and isinstance(err, g.APIError)
     assert (err.status_code, err.message, err.type, err.code, err.param, err.request_id) == (
-        status, "boom", "t", "c", "p", "req_1"
+        status,
+        "boom",
+        "t",
+        "c",
+        "p",
+        "req_1",
     )
     assert err.retryable is retryable
     assert "boom" in str(err) and str(status) in str(err)
@@ -52,11 +57,17 @@ def test_status_mapping(status: int, cls: type[g.APIStatusError], retryable: boo
         (400, "tool_use_failed", g.ToolUseFailedError),
         (400, "content_filter", g.ContentFilterError),
         (404, "model_not_found", g.ModelNotFoundError),
-        (500, "model_not_found", g.InternalServerError),  # a code never moves a class across statuses
+        (
+            500,
+            "model_not_found",
+            g.InternalServerError,
+        ),  # a code never moves a class across statuses
     ],
 )
 def test_code_refinement(status: int, code: str, cls: type[g.APIStatusError]) -> None:
-    err = make_status_error(status, {"error": {"message": "m", "code": code, "failed_generation": "fg"}})
+    err = make_status_error(
+        status, {"error": {"message": "m", "code": code, "failed_generation": "fg"}}
+    )
     assert type(err) is cls
     assert err.failed_generation == "fg"
 
@@ -96,7 +107,12 @@ def test_retry_after(headers: dict[str, str], expected: float | None) -> None:
     st.one_of(
         st.none(),
         st.text(),
-        st.dictionaries(st.text(max_size=8), st.one_of(st.none(), st.text(), st.integers(), st.dictionaries(st.text(max_size=8), st.text()))),
+        st.dictionaries(
+            st.text(max_size=8),
+            st.one_of(
+                st.none(), st.text(), st.integers(), st.dictionaries(st.text(max_size=8), st.text())
+            ),
+        ),
     ),
 )
 def test_any_body_maps_cleanly(status: int, body: object) -> None:

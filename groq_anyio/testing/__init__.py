@@ -1,0 +1,51 @@
+"""A local Groq-compatible server for tests, examples and benchmarks.
+
+Real HTTP/1.1 (h11) and HTTP/2 (h2) over anyio, on loopback, optionally with TLS::
+
+    from groq_anyio.testing import ChatScript, ErrorReply, GroqTestServer
+
+    async with GroqTestServer() as server:
+        server.push(ErrorReply(429, headers={"retry-after": "0"}), ChatScript("Hi there"))
+        ...  # a client pointed at server.base_url + "/openai/v1"
+        assert server.requests[0].json()["model"] == "llama-3.3-70b-versatile"
+
+Synchronous code: ``with GroqTestServer().run_in_thread() as server: ...``.
+"""
+
+from ._exchange import Exchange as Exchange
+from ._exchange import HeaderList as HeaderList
+from ._exchange import RecordedRequest as RecordedRequest
+from ._exchange import Reply as Reply
+from ._replies import DropConnection as DropConnection
+from ._replies import ErrorReply as ErrorReply
+from ._replies import RawReply as RawReply
+from ._replies import ResetStream as ResetStream
+from ._replies import Stall as Stall
+from ._scenarios import ChatScript as ChatScript
+from ._scenarios import ErrorStyle as ErrorStyle
+from ._scenarios import UsageStyle as UsageStyle
+from ._server import GroqTestServer as GroqTestServer
+from ._server import ReplyLike as ReplyLike
+from ._server import serve_forever as serve_forever
+
+__all__ = [
+    # the server
+    "GroqTestServer",
+    "serve_forever",
+    "RecordedRequest",
+    # replies
+    "Reply",
+    "ReplyLike",
+    "ChatScript",
+    "ErrorReply",
+    "RawReply",
+    "UsageStyle",
+    "ErrorStyle",
+    # fault injection
+    "DropConnection",
+    "ResetStream",
+    "Stall",
+    # extending: the response side seen by a Reply
+    "Exchange",
+    "HeaderList",
+]

@@ -1,0 +1,299 @@
+"""Rebuild the :class:`ChatCompletion` a non-streamed call would have returned from its chunks.
+
+Theory of operation: :meth:`ChatCompletionAccumulator.add` is on the per-chunk hot path, so it
+only appends the delta's text pieces to per-choice lists and records scalars; all joining and
+Struct building happens in :meth:`ChatCompletionAccumulator.result`, which may be called at any
+time (for example to attach the partial reply to an error that arrives mid-stream).
+
+Merging rules:
+
+* choices are keyed by ``index``; ``content`` and ``reasoning`` are concatenated (``None`` if no
+  delta ever carried them); ``role`` and ``finish_reason`` keep the last value seen;
+* tool calls are merged by their ``index``: ``id``, ``type`` and the function ``name`` come from
+  the first delta that has them, ``arguments`` fragments are concatenated. A delta whose ``id``
+  differs from the call already at that index starts a new call (some servers number every call
+  ``0``);
+* executed tools with the same ``index`` are merged field by field (the arguments arrive first,
+  the output later);
+* usage is taken wherever Groq puts it (``x_groq.usage``, a top-level ``usage`` on the finish
+  chunk, or a trailing chunk with no choices); the last one seen wins.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from .types.chat import (
+    Annotation,
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionMessage,
+    ChatCompletionMessageToolCall,
+    Choice,
+    ChoiceDeltaToolCall,
+    ChoiceLogprobs,
+    ExecutedTool,
+    FunctionCall,
+    TokenLogprob,
+    XGroq,
+)
+from .types.shared import CompletionUsage, ErrorObject, UsageBreakdown
+
+__all__ = ["ChatCompletionAccumulator"]
+
+_EXECUTED_TOOL_FIELDS = tuple(f for f in ExecutedTool.__struct_fields__ if f != "index")
+
+
+class _ToolCallSlot:
+    __slots__ = ("args", "id", "name", "type")
+
+    def __init__(self, id: str | None, type: str | None, name: str | None) -> None:
+        self.id = id
+        self.type = type
+        self.name = name
+        self.args: list[str] = []
+
+
+class _ChoiceState:
+    __slots__ = (
+        "annotations",
+        "content",
+        "executed",
+        "finish_reason",
+        "fn_args",
+        "fn_name",
+        "logprobs",
+        "reasoning",
+        "role",
+        "tool_by_index",
+        "tool_calls",
+    )
+
+    def __init__(self) -> None:
+        self.role: str | None = None
+        self.content: list[str] = []
+        self.reasoning: list[str] = []
+        self.finish_reason: str | None = None
+        self.tool_calls: list[_ToolCallSlot] = []
+        self.tool_by_index: dict[int, _ToolCallSlot] = {}
+        self.fn_name: str | None = None
+        self.fn_args: list[str] | None = None
+        self.logprobs: list[TokenLogprob] | None = None
+        self.executed: list[ExecutedTool] | None = None
+        self.annotations: list[Annotation] | None = None
+
+    def add_tool_calls(self, deltas: list[ChoiceDeltaToolCall]) -> None:
+        by_index = self.tool_by_index
+        for tc in deltas:
+            fn = tc.function
+            slot = by_index.get(tc.index)
+            if slot is None or (tc.id is not None and slot.id is not None and tc.id != slot.id):
+                slot = _ToolCallSlot(tc.id, tc.type, fn.name if fn is not None else None)
+                by_index[tc.index] = slot
+                self.tool_calls.append(slot)
+            else:
+                if slot.id is None:
+                    slot.id = tc.id
+                if slot.type is None:
+                    slot.type = tc.type
+                if slot.name is None and fn is not None:
+                    slot.name = fn.name
+            if fn is not None and fn.arguments is not None:
+                slot.args.append(fn.arguments)
+
+    def add_executed(self, tools: list[ExecutedTool]) -> None:
+        executed = self.executed
+        if executed is None:
+            executed = self.executed = []
+        for tool in tools:
+            if tool.index is not None:
+                for pos, old in enumerate(executed):
+                    if old.index == tool.index:
+                        changes = {
+                            f: v
+                            for f in _EXECUTED_TOOL_FIELDS
+                            if (v := getattr(tool, f)) is not None
+                        }
+                        executed[pos] = msgspec.structs.replace(old, **changes)
+                        break
+                else:
+                    executed.append(tool)
+            else:
+                executed.append(tool)
+
+    def message(self) -> ChatCompletionMessage:
+        tool_calls = None
+        if self.tool_calls:
+            tool_calls = [
+                ChatCompletionMessageToolCall(
+                    id=s.id or "",
+                    type=s.type or "function",
+                    function=FunctionCall(name=s.name or "", arguments="".join(s.args)),
+                )
+                for s in self.tool_calls
+            ]
+        function_call = None
+        if self.fn_args is not None or self.fn_name is not None:
+            function_call = FunctionCall(
+                name=self.fn_name or "", arguments="".join(self.fn_args or ())
+            )
+        return ChatCompletionMessage(
+            role=self.role or "assistant",
+            content="".join(self.content) if self.content else None,
+            reasoning="".join(self.reasoning) if self.reasoning else None,
+            tool_calls=tool_calls,
+            function_call=function_call,
+            executed_tools=list(self.executed) if self.executed is not None else None,
+            annotations=list(self.annotations) if self.annotations is not None else None,
+        )
+
+
+class ChatCompletionAccumulator:
+    """Collects streamed chunks into the equivalent :class:`ChatCompletion`.
+
+    Example::
+
+        acc = ChatCompletionAccumulator()
+        async for chunk in stream:
+            acc.add(chunk)
+        completion = acc.result()
+
+    Attributes:
+        usage: The token usage, once a chunk carried it (else ``None``).
+        error: An in-band error carried in ``x_groq.error`` or a chunk's ``error``, if any.
+    """
+
+    __slots__ = (
+        "_choices",
+        "_created",
+        "_id",
+        "_model",
+        "_seed",
+        "_service_tier",
+        "_system_fingerprint",
+        "_usage_breakdown",
+        "_x_groq_id",
+        "error",
+        "usage",
+    )
+
+    def __init__(self) -> None:
+        self._choices: dict[int, _ChoiceState] = {}
+        self._id = ""
+        self._created = 0
+        self._model = ""
+        self._system_fingerprint: str | None = None
+        self._service_tier: str | None = None
+        self._x_groq_id: str | None = None
+        self._seed: int | None = None
+        self._usage_breakdown: UsageBreakdown | None = None
+        self.usage: CompletionUsage | None = None
+        self.error: str | ErrorObject | None = None
+
+    def add(self, chunk: ChatCompletionChunk) -> None:
+        """Fold one chunk in."""
+        if not self._id and chunk.id:  # the first real chunk (an error-only event has no id)
+            self._id = chunk.id
+            self._created = chunk.created
+            self._model = chunk.model
+        if chunk.system_fingerprint is not None:
+            self._system_fingerprint = chunk.system_fingerprint
+        xg = chunk.x_groq
+        if xg is not None:
+            self._add_x_groq(xg)
+        if chunk.usage is not None:
+            self.usage = chunk.usage
+        if chunk.service_tier is not None:
+            self._service_tier = chunk.service_tier
+        if chunk.usage_breakdown is not None:
+            self._usage_breakdown = chunk.usage_breakdown
+        if chunk.error is not None:
+            self.error = chunk.error
+        choices = self._choices
+        for c in chunk.choices:
+            st = choices.get(c.index)
+            if st is None:
+                st = choices[c.index] = _ChoiceState()
+            d = c.delta
+            if d.content is not None:
+                st.content.append(d.content)
+            if d.reasoning is not None:
+                st.reasoning.append(d.reasoning)
+            if d.role is not None:
+                st.role = d.role
+            if d.tool_calls is not None:
+                st.add_tool_calls(d.tool_calls)
+            if c.finish_reason is not None:
+                st.finish_reason = c.finish_reason
+            if c.logprobs is not None:
+                self._add_logprobs(st, c.logprobs)
+            if d.function_call is not None:
+                fc = d.function_call
+                if st.fn_name is None:
+                    st.fn_name = fc.name
+                if st.fn_args is None:
+                    st.fn_args = []
+                if fc.arguments is not None:
+                    st.fn_args.append(fc.arguments)
+            if d.executed_tools is not None:
+                st.add_executed(d.executed_tools)
+            if d.annotations is not None:
+                if st.annotations is None:
+                    st.annotations = []
+                st.annotations.extend(d.annotations)
+
+    def _add_x_groq(self, xg: XGroq) -> None:
+        if xg.id is not None:
+            self._x_groq_id = xg.id
+        if xg.seed is not None:
+            self._seed = xg.seed
+        if xg.usage is not None:
+            self.usage = xg.usage
+        if xg.usage_breakdown is not None:
+            self._usage_breakdown = xg.usage_breakdown
+        if xg.error is not None:
+            self.error = xg.error
+
+    @staticmethod
+    def _add_logprobs(st: _ChoiceState, lp: ChoiceLogprobs) -> None:
+        if st.logprobs is None:
+            st.logprobs = []
+        if lp.content:
+            st.logprobs.extend(lp.content)
+
+    def content_text(self, index: int = 0) -> str:
+        """The content received so far for choice ``index`` (``""`` if none)."""
+        st = self._choices.get(index)
+        return "".join(st.content) if st is not None else ""
+
+    def result(self) -> ChatCompletion:
+        """The completion as assembled so far (complete once the stream has ended)."""
+        choices = []
+        for index in sorted(self._choices):
+            st = self._choices[index]
+            logprobs = None
+            if st.logprobs is not None:
+                logprobs = ChoiceLogprobs(content=list(st.logprobs))
+            choices.append(
+                Choice(
+                    index=index,
+                    message=st.message(),
+                    finish_reason=st.finish_reason,
+                    logprobs=logprobs,
+                )
+            )
+        x_groq = None
+        if self._x_groq_id is not None or self._seed is not None:
+            x_groq = XGroq(id=self._x_groq_id, seed=self._seed)
+        return ChatCompletion(
+            id=self._id,
+            object="chat.completion",
+            created=self._created,
+            model=self._model,
+            choices=choices,
+            usage=self.usage,
+            system_fingerprint=self._system_fingerprint,
+            service_tier=self._service_tier,
+            usage_breakdown=self._usage_breakdown,
+            x_groq=x_groq,
+        )

@@ -1,0 +1,177 @@
+"""Base classes and the types several API areas share (usage, errors, function definitions).
+
+Response types are tolerant: unknown fields are ignored (the API grows), enum-like fields are plain
+``str``, and every optional field accepts ``null``. Request types omit unset fields when encoded,
+so only what the caller set is sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+__all__ = [
+    "CompletionTokensDetails",
+    "CompletionUsage",
+    "ErrorDebug",
+    "ErrorObject",
+    "ErrorResponse",
+    "FunctionDefinition",
+    "GroqModel",
+    "PromptTokensDetails",
+    "RequestModel",
+    "StreamErrorBody",
+    "UsageBreakdown",
+    "UsageBreakdownModel",
+]
+
+_encode = msgspec.json.Encoder().encode
+
+
+class GroqModel(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+    """Base of every response type: a keyword-only msgspec Struct.
+
+    Fields left at their default (mostly ``None``) are left out of :meth:`to_dict` and
+    :meth:`to_json`. ``model_dump`` and ``model_dump_json`` are aliases for code written against
+    the official SDK's pydantic models.
+    """
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the value as plain Python builtins (dicts, lists, str, numbers)."""
+        out: dict[str, Any] = msgspec.to_builtins(self)
+        return out
+
+    def to_json(self) -> str:
+        """Return the value encoded as compact JSON."""
+        return _encode(self).decode()
+
+    def model_dump(self) -> dict[str, Any]:
+        """Alias of :meth:`to_dict` (the official SDK's name)."""
+        return self.to_dict()
+
+    def model_dump_json(self, *, indent: int | None = None) -> str:
+        """Alias of :meth:`to_json` (the official SDK's name); ``indent`` pretty-prints."""
+        raw = _encode(self)
+        if indent:
+            raw = msgspec.json.format(raw, indent=indent)
+        return raw.decode()
+
+
+class RequestModel(GroqModel, gc=True):
+    """Base of the request-side types: like :class:`GroqModel`, but may hold arbitrary values.
+
+    Request types carry user-supplied dicts (JSON schemas, metadata), so they stay tracked by the
+    garbage collector.
+    """
+
+
+# --------------------------------------------------------------------------------------- usage
+
+
+class PromptTokensDetails(GroqModel):
+    """Breakdown of the prompt tokens."""
+
+    cached_tokens: int | None = None
+
+
+class CompletionTokensDetails(GroqModel):
+    """Breakdown of the completion tokens."""
+
+    reasoning_tokens: int | None = None
+
+
+class CompletionUsage(GroqModel):
+    """Token counts and server-side timings (seconds) for one request.
+
+    The three counts default to ``0`` so a partial usage object (as some ``x_groq`` blocks carry)
+    still decodes.
+    """
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    queue_time: float | None = None
+    prompt_time: float | None = None
+    completion_time: float | None = None
+    total_time: float | None = None
+    prompt_tokens_details: PromptTokensDetails | None = None
+    completion_tokens_details: CompletionTokensDetails | None = None
+    #: cache statistics Groq reports in the non-streamed ``x_groq.usage``
+    dram_cached_tokens: int | None = None
+    sram_cached_tokens: int | None = None
+
+
+class UsageBreakdownModel(GroqModel):
+    """Usage of one model inside a compound (multi-model) request."""
+
+    model: str | None = None
+    usage: CompletionUsage | None = None
+
+
+class UsageBreakdown(GroqModel):
+    """Per-model usage for compound systems."""
+
+    models: list[UsageBreakdownModel] | None = None
+
+
+# -------------------------------------------------------------------------------------- errors
+
+
+class ErrorDebug(GroqModel):
+    """Token-level debug data (only when the request asked for it)."""
+
+    input_token_ids: list[int] | None = None
+    input_tokens: list[str] | None = None
+    output_token_ids: list[int] | None = None
+    output_tokens: list[str] | None = None
+
+
+class ErrorObject(GroqModel):
+    """The ``error`` object of an error body, also sent inside a stream after HTTP 200.
+
+    ``status_code`` is only present on in-band stream errors; ``failed_generation`` carries the
+    model output that failed tool or schema validation.
+    """
+
+    message: str | None = None
+    type: str | None = None
+    #: normally a string such as ``"tool_use_failed"``; tolerated as a number
+    code: str | int | None = None
+    param: str | None = None
+    failed_generation: str | None = None
+    status_code: int | None = None
+    debug: ErrorDebug | None = None
+    schema_code: str | None = None
+    schema_kind: str | None = None
+    schema_path: str | None = None
+    schema_path_segments: list[str] | None = None
+
+
+#: The error object of an in-band stream error (same shape as :class:`ErrorObject`).
+StreamErrorBody = ErrorObject
+
+
+class ErrorResponse(GroqModel):
+    """A whole error body: ``{"error": {...}}``."""
+
+    error: ErrorObject | None = None
+
+
+# ---------------------------------------------------------------------------------- functions
+
+
+class FunctionDefinition(RequestModel):
+    """A function the model may call.
+
+    Attributes:
+        name: ``a-z``, ``A-Z``, ``0-9``, ``_`` and ``-``, at most 64 characters.
+        description: What the function does; helps the model decide when to call it.
+        parameters: A JSON Schema object (``{"type": "object", ...}``) for the arguments.
+        strict: Ask for strict adherence to ``parameters``.
+    """
+
+    name: str
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+    strict: bool | None = None

@@ -1,0 +1,299 @@
+"""Streamed chat completions: chunks, final completion, in-band errors, release of connections."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import anyio
+import pytest
+
+import groq_anyio as g
+from groq_anyio import AsyncGroq, ChatStream
+from groq_anyio.testing import ChatScript, GroqTestServer, RawReply
+
+from .conftest import TEST_KEY
+
+pytestmark = pytest.mark.anyio
+
+MSGS = [{"role": "user", "content": "Hi"}]
+MODEL = "llama-3.3-70b-versatile"
+
+
+async def _collect(stream: ChatStream) -> str:
+    parts = []
+    async with stream:
+        async for chunk in stream:
+            for choice in chunk.choices:
+                if choice.delta.content:
+                    parts.append(choice.delta.content)
+    return "".join(parts)
+
+
+@pytest.mark.parametrize("transport", ["http1", "h2c"])
+async def test_stream_text_and_final(server: GroqTestServer, transport: str) -> None:
+    http1 = transport == "http1"
+    async with AsyncGroq(
+        api_key=TEST_KEY, base_url=server.base_url, http1=http1, http2=not http1
+    ) as client:
+        server.push(ChatScript(text="one two three four five"))
+        stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+        assert isinstance(stream, ChatStream)
+        text = await _collect(stream)
+        assert text == "one two three four five"
+        final = stream.get_final_completion()
+        assert final.choices[0].message.content == text
+        assert final.choices[0].finish_reason == "stop"
+        assert final.usage is not None and final.usage.completion_tokens > 0
+        assert final.object == "chat.completion"
+        assert stream.http_version == ("HTTP/1.1" if http1 else "HTTP/2")
+        t = stream.timings
+        assert (
+            t.request_start
+            <= t.response_headers
+            <= t.first_chunk
+            <= t.first_content_chunk
+            <= t.last_chunk
+        )  # type: ignore[operator]
+        assert server.requests[-1].json()["stream"] is True
+        assert server.requests[-1].header("accept") == "text/event-stream"
+        assert client.pool_stats().in_flight == 0
+
+
+@pytest.mark.parametrize("usage_style", ["x_groq", "usage", "both", "trailing"])
+async def test_usage_found_wherever_groq_puts_it(
+    server: GroqTestServer, client: AsyncGroq, usage_style: str
+) -> None:
+    server.push(ChatScript(text="a b c", usage_style=usage_style))  # type: ignore[arg-type]
+    stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+    await _collect(stream)
+    usage = stream.get_final_completion().usage
+    assert usage is not None and usage.completion_tokens == 3
+    assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
+
+
+async def test_streamed_tool_calls(server: GroqTestServer, client: AsyncGroq) -> None:
+    calls = [
+        {"name": "get_weather", "arguments": {"city": "Paris", "unit": "c"}},
+        {"name": "get_time", "arguments": {"tz": "Europe/Paris"}},
+    ]
+    server.push(ChatScript(text="", tool_calls=calls))
+    stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+    await _collect(stream)
+    final = stream.get_final_completion()
+    tc = final.choices[0].message.tool_calls
+    assert tc is not None and [c.function.name for c in tc] == ["get_weather", "get_time"]
+    assert [json.loads(c.function.arguments) for c in tc] == [c["arguments"] for c in calls]
+    assert all(c.id for c in tc)
+    assert final.choices[0].finish_reason == "tool_calls"
+
+
+async def test_streamed_reasoning(server: GroqTestServer, client: AsyncGroq) -> None:
+    server.push(ChatScript(text="42", reasoning="think think"))
+    stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+    await _collect(stream)
+    msg = stream.get_final_completion().choices[0].message
+    assert msg.reasoning == "think think" and msg.content == "42"
+
+
+@pytest.mark.parametrize("style", ["data", "event", "x_groq"])
+async def test_in_band_errors(server: GroqTestServer, client: AsyncGroq, style: str) -> None:
+    server.push(
+        ChatScript(
+            text="w1 w2 w3 w4 w5",
+            stream_error={
+                "message": "model overloaded",
+                "type": "internal_server_error",
+                "code": "overloaded",
+                "status_code": 503,
+            },
+            stream_error_after=2,
+            stream_error_style=style,  # type: ignore[arg-type]
+        )
+    )
+    stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+    got = []
+    with pytest.raises(g.ServiceUnavailableError) as info:
+        async with stream:
+            async for chunk in stream:
+                got.extend(c.delta.content or "" for c in chunk.choices)
+    err = info.value
+    assert err.in_stream and err.status_code == 503 and err.code == "overloaded"
+    assert err.type == "internal_server_error" and err.message == "model overloaded"
+    assert err.partial is not None
+    assert err.partial.choices[0].message.content == "".join(got)
+    assert "w1" in "".join(got)
+    assert stream.closed
+    assert client.pool_stats().in_flight == 0
+
+
+async def test_in_band_error_without_status_is_500(
+    server: GroqTestServer, client: AsyncGroq
+) -> None:
+    body = b'data: {"error": {"message": "oops", "type": "server_error"}}\n\n'
+    server.push(RawReply(status=200, headers={"content-type": "text/event-stream"}, body=body))
+    stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+    with pytest.raises(g.InternalServerError) as info:
+        await _collect(stream)
+    assert info.value.in_stream and info.value.message == "oops"
+
+
+async def test_http_error_before_stream(server: GroqTestServer, client: AsyncGroq) -> None:
+    from groq_anyio.testing import ErrorReply
+
+    server.push(
+        ErrorReply(status=404, message="The model `x` does not exist", code="model_not_found")
+    )
+    with pytest.raises(g.ModelNotFoundError):
+        await client.chat.completions.create(model="x", messages=MSGS, stream=True)
+    assert client.pool_stats().in_flight == 0
+
+
+async def test_truncated_stream_is_an_error(server: GroqTestServer, client: AsyncGroq) -> None:
+    chunk = {
+        "id": "c1",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": MODEL,
+        "choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": None}],
+    }
+    body = b"data: " + json.dumps(chunk).encode() + b"\n\n"
+    server.push(RawReply(status=200, headers={"content-type": "text/event-stream"}, body=body))
+    stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+    with pytest.raises(g.APIConnectionError, match="before \\[DONE\\]"):
+        await _collect(stream)
+
+
+async def test_comments_and_other_events_are_skipped(
+    server: GroqTestServer, client: AsyncGroq
+) -> None:
+    chunk = {
+        "id": "c1",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": MODEL,
+        "choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": "stop"}],
+    }
+    body = (
+        b"\xef\xbb\xbf: keep-alive\r\n\r\nevent: ping\r\ndata: {}\r\n\r\n"
+        + b"data: "
+        + json.dumps(chunk).encode()
+        + b"\r\n\r\ndata: [DONE]\r\n\r\n"
+    )
+    server.push(
+        RawReply(
+            status=200,
+            headers={"content-type": "text/event-stream"},
+            body=[body[:7], body[7:30], body[30:]],
+        )
+    )
+    stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+    assert await _collect(stream) == "hi"
+
+
+async def test_early_exit_releases(server: GroqTestServer, client: AsyncGroq) -> None:
+    server.push(ChatScript(chunks=200, chunk_delay=0.005))
+    stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+    async with stream:
+        async for _ in stream:
+            break
+    assert stream.closed
+    assert client.pool_stats().in_flight == 0
+    # the client works afterwards
+    c = await client.chat.completions.create(model=MODEL, messages=MSGS)
+    assert c.choices[0].message.content
+
+
+async def test_consumer_exception_releases(server: GroqTestServer, client: AsyncGroq) -> None:
+    server.push(ChatScript(chunks=50, chunk_delay=0.01))
+    stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+    with pytest.raises(ZeroDivisionError):
+        async with stream:
+            async for _ in stream:
+                1 / 0  # noqa: B018
+    assert stream.closed and client.pool_stats().in_flight == 0
+
+
+async def test_cancel_mid_stream_releases(server: GroqTestServer, client: AsyncGroq) -> None:
+    server.push(ChatScript(chunks=100, chunk_delay=0.02))
+    with anyio.move_on_after(0.15):
+        stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+        async with stream:
+            async for _ in stream:
+                pass
+    assert client.pool_stats().in_flight == 0
+
+
+async def test_finished_stream_keeps_connection(server: GroqTestServer) -> None:
+    async with AsyncGroq(api_key=TEST_KEY, base_url=server.base_url, http2=False) as client:
+        for _ in range(3):
+            stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+            await _collect(stream)
+        # leaving after the finish chunk but before [DONE] also keeps it
+        stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+        async with stream:
+            async for chunk in stream:
+                if chunk.choices and chunk.choices[0].finish_reason:
+                    break
+        assert server.connections_opened == 1
+
+
+async def test_stream_iteration_after_close(server: GroqTestServer, client: AsyncGroq) -> None:
+    stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+    await stream.aclose()
+    with pytest.raises((g.ClientClosedError, StopAsyncIteration)):
+        await stream.__anext__()
+
+
+@pytest.mark.parametrize("http2", [False, True])
+async def test_abandoned_streams_do_not_leak(server: GroqTestServer, http2: bool) -> None:
+    """1,000 streams abandoned at random points: the pool never exceeds its limit, nothing stuck."""
+    rng = random.Random(1234)
+    limit = 8
+    async with AsyncGroq(
+        api_key=TEST_KEY,
+        base_url=server.base_url,
+        http1=not http2,
+        http2=http2,
+        max_connections=limit,
+        max_retries=0,
+        timeout=20,
+    ) as client:
+        server.default = ChatScript(chunks=12, chunk_delay=0.0)
+
+        async def one(i: int) -> None:
+            stop_at = rng.randrange(-1, 14)
+            mode = rng.choice(["break", "raise", "cancel"])
+            try:
+                with anyio.CancelScope() as scope:
+                    stream = await client.chat.completions.create(
+                        model=MODEL, messages=MSGS, stream=True
+                    )
+                    async with stream:
+                        n = 0
+                        async for _ in stream:
+                            n += 1
+                            if n == stop_at:
+                                if mode == "break":
+                                    break
+                                if mode == "raise":
+                                    raise KeyError(i)
+                                scope.cancel()
+                                await anyio.sleep(0)
+            except KeyError:
+                pass
+            stats = client.pool_stats()
+            assert stats.connections <= limit
+
+        async with anyio.create_task_group() as tg:
+            for i in range(1000):
+                tg.start_soon(one, i)
+                if i % 50 == 49:
+                    await anyio.sleep(0.01)
+        stats = client.pool_stats()
+        assert stats.in_flight == 0 and stats.waiting == 0
+        assert stats.connections <= limit
+        # nothing stuck: a fresh request completes promptly
+        with anyio.fail_after(5):
+            c = await client.chat.completions.create(model=MODEL, messages=MSGS)
+        assert c.choices[0].message.content
