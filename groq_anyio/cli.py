@@ -27,9 +27,16 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--backend", choices=("asyncio", "trio"), default="asyncio")
     h2 = chat.add_mutually_exclusive_group()
     h2.add_argument(
-        "--http2", dest="http2", action="store_true", default=True, help="allow HTTP/2 (default)"
+        "--http2",
+        dest="protocol",
+        action="store_const",
+        const="h2",
+        default="auto",
+        help="HTTP/2 only (ALPN over TLS; h2c prior knowledge to the local server)",
     )
-    h2.add_argument("--http1", dest="http2", action="store_false", help="HTTP/1.1 only")
+    h2.add_argument(
+        "--http1", dest="protocol", action="store_const", const="h1", help="HTTP/1.1 only"
+    )
     chat.add_argument("--max-tokens", type=int, default=None)
     chat.add_argument("--temperature", type=float, default=None)
     chat.add_argument(
@@ -55,7 +62,7 @@ async def _chat(args: argparse.Namespace) -> int:
         if not api_key or args.local:
             from .testing import GroqTestServer
 
-            server = await stack.enter_async_context(GroqTestServer(http2=args.http2))
+            server = await stack.enter_async_context(GroqTestServer(http2=True))
             base_url = server.base_url
             api_key = "local-test-key"
             print(
@@ -63,7 +70,12 @@ async def _chat(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         client = await stack.enter_async_context(
-            AsyncGroq(api_key=api_key, base_url=base_url, http2=args.http2)
+            AsyncGroq(
+                api_key=api_key,
+                base_url=base_url,
+                http1=args.protocol != "h2",
+                http2=args.protocol != "h1",
+            )
         )
         messages: list[dict[str, Any]] = []
         if args.system:
