@@ -106,10 +106,39 @@ class PooledStream:
                 if it is not None:
                     self._iter = None
                     await it.aclose()
+                if self._entry.multiplex:
+                    await _cancel_h2_stream(self._inner)
                 await self._inner.aclose()
             finally:
                 self._pool._release(self._entry)
                 await self._pool._close_pending()
+
+
+async def _cancel_h2_stream(inner: Any) -> None:
+    """Reset an HTTP/2 stream that is closed before its end (RST_STREAM, CANCEL).
+
+    httpcore only forgets such a stream: the server keeps sending it, and since httpcore never
+    acknowledges data for streams it has forgotten, every abandoned stream eats into the
+    connection's flow-control window until the whole connection stalls. A reset stops the
+    server, and h2 credits the window for any frames still in flight.
+    """
+    conn = getattr(inner, "_connection", None)
+    state = getattr(conn, "_h2_state", None)
+    stream_id = getattr(inner, "_stream_id", None)
+    request = getattr(inner, "_request", None)
+    if state is None or stream_id is None or request is None:
+        return
+    try:
+        stream = state.streams.get(stream_id)
+        if stream is None or stream.closed:
+            return
+        state.reset_stream(stream_id, error_code=_H2_CANCEL)
+        await conn._write_outgoing_data(request)  # type: ignore[union-attr]
+    except Exception:  # the connection's own error handling takes it from here
+        pass
+
+
+_H2_CANCEL = 0x8
 
 
 class ConnectionPool:

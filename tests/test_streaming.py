@@ -297,3 +297,33 @@ async def test_abandoned_streams_do_not_leak(server: GroqTestServer, http2: bool
         with anyio.fail_after(5):
             c = await client.chat.completions.create(model=MODEL, messages=MSGS)
         assert c.choices[0].message.content
+
+
+async def test_abandoned_h2_streams_are_reset(server: GroqTestServer) -> None:
+    """Abandoned HTTP/2 streams must be reset: otherwise their unread data eats the shared
+    connection's flow-control window (16 MiB) until every stream on it stalls."""
+    async with AsyncGroq(
+        api_key=TEST_KEY,
+        base_url=server.base_url,
+        http1=False,
+        http2=True,
+        max_connections=1,
+        max_retries=0,
+        timeout=10,
+    ) as client:
+        # each answer is ~2.6 MB; 12 abandoned ones exceed the connection window without resets
+        server.default = ChatScript(chunks=10_000)
+        for _ in range(12):
+            stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+            async with stream:
+                async for _chunk in stream:
+                    break
+        server.default = ChatScript(text="still flowing")
+        with anyio.fail_after(5):
+            c = await client.chat.completions.create(model=MODEL, messages=MSGS)
+        assert c.choices[0].message.content == "still flowing"
+        assert server.connections_opened == 1
+        assert client.pool_stats().in_flight == 0
+        with anyio.fail_after(5):
+            while server.active_requests:
+                await anyio.sleep(0.01)

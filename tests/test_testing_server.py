@@ -9,9 +9,12 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import re
 import socket
 import ssl
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -229,6 +232,28 @@ async def test_chunks_option_shapes_the_content(
     assert third[-1]["x_groq"]["usage"]["completion_tokens"] == 0
 
 
+async def test_extra_headers_finish_reason_and_callable_default(
+    pool: httpcore.AsyncConnectionPool,
+) -> None:
+    script = ChatScript(
+        "cut short",
+        finish_reason="length",
+        headers={"x-ratelimit-remaining-requests": "0", "X-Extra": "1"},
+    )
+    async with GroqTestServer(default=lambda request: script) as server:
+        for stream in (False, True):
+            r = await post(pool, server.base_url, body(stream=stream))
+            assert header(r, "x-ratelimit-remaining-requests") == "0"
+            assert header(r, "x-extra") == "1"
+            assert (
+                sum(1 for k, _ in r.headers if k.lower() == b"x-ratelimit-remaining-requests") == 1
+            )
+            if stream:
+                assert chunks_of(r.content)[-1]["choices"][0]["finish_reason"] == "length"
+            else:
+                assert json.loads(r.content)["choices"][0]["finish_reason"] == "length"
+
+
 # -- streaming over each protocol ---------------------------------------------------------------
 
 
@@ -435,8 +460,26 @@ async def test_rst_stream_cancels_only_that_stream(server: GroqTestServer) -> No
             await client.pump_until(lambda: other in client.ended)
         assert content_of(bytes(client.bodies[other])) == "still serving"
         assert long not in client.ended
+        await wait_for(lambda: server.active_requests == 0)  # the reset stream's task ended
         assert server.active_connections == 1
     await wait_for(lambda: server.active_connections == 0)
+
+
+async def test_client_goaway_mid_stream_closes_quietly(server: GroqTestServer) -> None:
+    server.push(ChatScript(chunks=1000, chunk_delay=0.01))
+    async with await anyio.connect_tcp("127.0.0.1", server.port) as stream:
+        client = RawH2(stream, f"127.0.0.1:{server.port}")
+        await client.open()
+        sid = client.request(body(stream=True))
+        await client.flush()
+        with anyio.fail_after(5):
+            await client.pump_until(lambda: b"tok1 " in client.bodies[sid])
+        client.conn.close_connection()
+        await client.flush()
+        with anyio.fail_after(5), pytest.raises(anyio.EndOfStream):
+            await client.pump_until(lambda: False)  # the server closes its side
+    await wait_for(lambda: server.active_connections == 0)
+    assert server.active_requests == 0
 
 
 async def test_reset_stream_and_drop_connection_over_h2(server: GroqTestServer) -> None:
@@ -758,6 +801,15 @@ async def test_api_key_is_enforced(pool: httpcore.AsyncConnectionPool) -> None:
         assert len(server.requests) == 3
 
 
+async def test_recording_can_be_turned_off(pool: httpcore.AsyncConnectionPool) -> None:
+    async with GroqTestServer(record_requests=False) as server:
+        for _ in range(3):
+            await post(pool, server.base_url, body())
+        assert server.requests == []
+        assert server.request_count == 3
+        assert server.http_versions == {"HTTP/1.1": 3}
+
+
 # -- connection management ----------------------------------------------------------------------
 
 
@@ -787,6 +839,7 @@ async def test_client_disconnect_mid_stream_http11(
     started = time.monotonic()
     await wait_for(lambda: server.active_connections == 0)
     assert time.monotonic() - started < 0.9  # noticed even during a 1 s pause
+    assert server.active_requests == 0
     r2 = await post(pool, server.base_url, body())
     assert r2.status == 200
     assert server.connections_opened == 2
@@ -802,8 +855,12 @@ async def test_client_disconnect_mid_stream_h2(
                 break
     r2 = await post(h2c_pool, server.base_url, body(stream=True))
     check_groq_stream(r2.content)
+    # httpcore forgets an abandoned HTTP/2 stream without RST_STREAM, so the server keeps it
+    # (paced, flow-controlled) until the connection closes; then everything must unwind.
+    assert server.active_requests == 1
     await h2c_pool.aclose()
     await wait_for(lambda: server.active_connections == 0)
+    assert server.active_requests == 0
 
 
 async def test_server_exit_closes_open_streams(pool: httpcore.AsyncConnectionPool) -> None:
@@ -913,3 +970,26 @@ def test_run_in_thread_stops_cleanly() -> None:
         _ = server.port
     with pytest.raises(OSError):  # nothing listens any more
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+def test_serve_forever_in_a_subprocess() -> None:
+    code = (
+        "import sys\n"
+        "from groq_anyio.testing import ChatScript, serve_forever\n"
+        "serve_forever('127.0.0.1', 0, default=ChatScript('cli'), http2=False,\n"
+        "              ready=lambda url: print(url, flush=True))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, env=env, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
+        with httpcore.ConnectionPool() as client:
+            r = client.request("POST", url + CHAT, content=body())
+        assert json.loads(r.content)["choices"][0]["message"]["content"] == "cli"
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -84,7 +84,7 @@ _STATIC: HeaderList = [
 
 def groq_headers(ex: Exchange, content_type: bytes, tokens: int = 0) -> HeaderList:
     """Headers every Groq API response carries (request id, rate limits, region, caching)."""
-    used = len(ex.server.requests) % LIMIT_REQUESTS
+    used = ex.server.request_count % LIMIT_REQUESTS
     tokens = min(max(tokens, 0), LIMIT_TOKENS)
     return [
         (b"content-type", content_type),

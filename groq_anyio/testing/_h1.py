@@ -5,8 +5,8 @@ The response head is queued, not written, so it leaves together with the first b
 streamed bodies use chunked transfer encoding, complete ones a content-length.
 
 While a reply pauses for a long time (``sleep_until``), the handler reads the socket, so a client
-that leaves is noticed during the pause instead of at the next write; shorter pauses are plain
-sleeps (the next write notices the peer's reset).
+that leaves is noticed during the pause instead of at the next write (a half-closed connection
+counts as gone); shorter pauses are plain sleeps (the next write notices the peer's reset).
 """
 
 from __future__ import annotations

@@ -105,6 +105,7 @@ class H2Connection:
         self.streams: dict[int, _Stream] = {}
         self.window_waiters: dict[int, anyio.Event] = {}
         self.broken = False
+        self.terminated = False  # the client sent GOAWAY: h2 refuses to send anything more
         self._wake = anyio.Event()
         self._next_done = anyio.Event()
         self._scope = anyio.CancelScope()
@@ -134,7 +135,8 @@ class H2Connection:
         data = self.initial
         while not self.broken:
             if data and not self._feed(data, tg):
-                # a protocol error: h2 queued a GOAWAY; give the writer a moment to send it
+                # A protocol error (h2 queued a GOAWAY) or the client's GOAWAY (after which h2
+                # sends nothing more, so in-flight streams cannot finish): flush and close.
                 with anyio.move_on_after(1.0):
                     await self.kick().wait()
                 return
@@ -182,8 +184,9 @@ class H2Connection:
                     state.scope.cancel()
             elif isinstance(event, h2.events.ConnectionTerminated):
                 logger.debug("client sent GOAWAY (%s)", event.error_code)
+                self.terminated = True
         self.kick()
-        return True
+        return not self.terminated
 
     def _window_opened(self, stream_id: int) -> None:
         if stream_id == 0:
@@ -258,8 +261,15 @@ class H2Connection:
     async def send_body(self, stream_id: int, data: bytes, end: bool) -> None:
         try:
             await self._send_body(stream_id, data, end)
-        except h2.exceptions.StreamClosedError as exc:
-            raise ClientGone from exc
+        except h2.exceptions.ProtocolError as exc:
+            if self.peer_closed(exc):
+                raise ClientGone(str(exc)) from exc
+            raise
+
+    def peer_closed(self, exc: h2.exceptions.ProtocolError) -> bool:
+        """Whether an h2 error raised while sending means the peer closed the stream or the
+        connection (rather than a misuse, such as invalid response headers)."""
+        return isinstance(exc, h2.exceptions.StreamClosedError) or self.terminated or self.broken
 
     async def _send_body(self, stream_id: int, data: bytes, end: bool) -> None:
         conn = self.h2
@@ -307,8 +317,10 @@ class H2Exchange(Exchange):
             out.append((b"content-length", b"%d" % content_length))
         try:
             self._owner.h2.send_headers(self.stream_id, out)
-        except h2.exceptions.StreamClosedError as exc:
-            raise ClientGone from exc
+        except h2.exceptions.ProtocolError as exc:
+            if self._owner.peer_closed(exc):
+                raise ClientGone(str(exc)) from exc
+            raise
         self.head_sent = True
 
     async def write(self, data: bytes, *, end: bool = False) -> None:
@@ -321,7 +333,7 @@ class H2Exchange(Exchange):
         await self._owner.drain()
 
     async def sleep_until(self, deadline: float) -> None:
-        await self._owner.drain()
+        self._owner.kick()  # what is queued goes out while we sleep; no need to wait for it
         await anyio.sleep_until(deadline)
 
     async def drop(self, *, reset: bool = False) -> NoReturn:

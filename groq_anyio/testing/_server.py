@@ -71,6 +71,8 @@ class GroqTestServer:
         http2: accept HTTP/2 (ALPN ``h2`` over TLS; the h2c preface on plain TCP).
         default: the reply (or ``request -> reply`` function) used when the queue is empty.
         api_key: when set, API requests without ``Authorization: Bearer <api_key>`` get a 401.
+        record_requests: keep every request in :attr:`requests` (turn off for long benchmark
+            runs; :attr:`request_count` and :attr:`http_versions` are kept either way).
 
     Example::
 
@@ -88,15 +90,19 @@ class GroqTestServer:
         http2: bool = True,
         default: ReplyLike = ChatScript(),  # noqa: B008 - immutable
         api_key: str | None = None,
+        record_requests: bool = True,
     ) -> None:
         self.host = host
         self.ssl_context = ssl_context
         self.http2 = http2
         self.default = default
         self.api_key = api_key
+        self.record_requests = record_requests
         self.requests: list[RecordedRequest] = []
+        self.request_count = 0
         self.connections_opened = 0
         self.active_connections = 0
+        self.active_requests = 0
         self.http_versions: Counter[str] = Counter()
         self._requested_port = port
         self._port: int | None = None
@@ -279,7 +285,9 @@ class GroqTestServer:
     def accept(self, request: RecordedRequest) -> Reply:
         """Record ``request`` and choose its reply (protocol handlers call this in arrival
         order, so the queue is consumed in the order requests arrive)."""
-        self.requests.append(request)
+        self.request_count += 1
+        if self.record_requests:
+            self.requests.append(request)
         self.http_versions[request.http_version] += 1
         route = request.route
         if route != API_PREFIX and not route.startswith(API_PREFIX + "/"):
@@ -297,6 +305,7 @@ class GroqTestServer:
     async def respond(self, exchange: Exchange, reply: Reply) -> None:
         """Answer ``exchange`` with ``reply``; a failing reply becomes a 500 (or a dropped
         connection when the response had already started)."""
+        self.active_requests += 1
         try:
             await reply.respond(exchange)
         except (ClientGone, ConnectionDropRequested):
@@ -307,6 +316,8 @@ class GroqTestServer:
             if exchange.head_sent:
                 raise ConnectionDropRequested(False) from None
             await _REPLY_FAILED.respond(exchange)
+        finally:
+            self.active_requests -= 1
         await exchange.complete_for_reply()
 
 
@@ -340,7 +351,13 @@ def serve_forever(
     ``ready`` is called with the base URL once the server listens.
     """
     server = GroqTestServer(
-        host, port, ssl_context=ssl_context, http2=http2, default=default, api_key=api_key
+        host,
+        port,
+        ssl_context=ssl_context,
+        http2=http2,
+        default=default,
+        api_key=api_key,
+        record_requests=False,  # nobody can read them, and a long benchmark would pile them up
     )
 
     async def main() -> None:
