@@ -72,10 +72,10 @@ class _ChoiceState:
     def __init__(self) -> None:
         self.role: str | None = None
         self.content: list[str] = []
-        self.reasoning: list[str] = []
+        self.reasoning: list[str] | None = None  # (created when first needed: memory per stream)
         self.finish_reason: str | None = None
-        self.tool_calls: list[_ToolCallSlot] = []
-        self.tool_by_index: dict[int, _ToolCallSlot] = {}
+        self.tool_calls: list[_ToolCallSlot] | None = None
+        self.tool_by_index: dict[int, _ToolCallSlot] | None = None
         self.fn_name: str | None = None
         self.fn_args: list[str] | None = None
         self.logprobs: list[TokenLogprob] | None = None
@@ -84,13 +84,17 @@ class _ChoiceState:
 
     def add_tool_calls(self, deltas: list[ChoiceDeltaToolCall]) -> None:
         by_index = self.tool_by_index
+        calls = self.tool_calls
+        if by_index is None or calls is None:
+            by_index = self.tool_by_index = {}
+            calls = self.tool_calls = []
         for tc in deltas:
             fn = tc.function
             slot = by_index.get(tc.index)
             if slot is None or (tc.id is not None and slot.id is not None and tc.id != slot.id):
                 slot = _ToolCallSlot(tc.id, tc.type, fn.name if fn is not None else None)
                 by_index[tc.index] = slot
-                self.tool_calls.append(slot)
+                calls.append(slot)
             else:
                 if slot.id is None:
                     slot.id = tc.id
@@ -218,6 +222,8 @@ class ChatCompletionAccumulator:
             if d.content is not None:
                 st.content.append(d.content)
             if d.reasoning is not None:
+                if st.reasoning is None:
+                    st.reasoning = []
                 st.reasoning.append(d.reasoning)
             if d.role is not None:
                 st.role = d.role

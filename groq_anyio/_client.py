@@ -2,24 +2,43 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
-import ssl
 import time
 from collections.abc import AsyncIterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
-from ._config import ClientConfig, SecretStr, Timeout, build_config
+from ._config import (
+    DEFAULT_CIRCUIT_BREAKER,
+    CircuitBreakerConfig,
+    ClientConfig,
+    RetryPolicy,
+    SecretStr,
+    Timeout,
+    build_config,
+)
 from ._errors import ClientClosedError, InvalidParameterError
-from ._pipeline import RequestOptions, send_request
+from ._pipeline import OpenStream, PrimedStream, RequestOptions, send_request
+from ._resilience import CircuitBreaker, Clock, ResilienceState
 from ._timings import Timings
 from ._validation import validate_header_value
 
 if TYPE_CHECKING:
+    import ssl  # only for annotations: the transport imports it once a client exists
+
+    from ._health import HealthStatus
     from ._pool import PoolStats
+    from ._ratelimit import RateLimitSnapshot
+    from ._raw import AsyncGroqWithRawResponse
     from ._transport import RawResponse, Transport
     from .resources.audio import Audio
+    from .resources.batches import Batches
     from .resources.chat import Chat
+    from .resources.embeddings import Embeddings
+    from .resources.files import Files
+    from .resources.models import Models
+    from .resources.responses import Responses
 
 __all__ = ["NOT_GIVEN", "AsyncGroq", "NotGiven"]
 
@@ -54,7 +73,16 @@ class AsyncGroq:
     ``verify`` replaces the trust store: an ``ssl.SSLContext`` or a CA bundle path.
 
     Use it as ``async with AsyncGroq() as client:`` (or call ``await client.aclose()``): closing
-    releases every pooled connection.
+    cancels the calls still in flight (they raise ``ClientClosedError``) and releases every
+    pooled connection.
+
+    Resilience (see ``docs/resilience.md``): ``max_retries`` retries of retryable failures with
+    ``retry`` (a :class:`~groq_anyio.RetryPolicy`: backoff, jitter, the longest server-requested
+    wait honoured); ``circuit_breaker`` (a :class:`~groq_anyio.CircuitBreakerConfig`, or
+    ``None`` to disable it); ``rate_limit_wait`` holds new calls while the rate-limit headers say
+    nothing is left, and ``rate_limit_throttle`` (a fraction) spaces calls out below it;
+    ``max_concurrent_requests`` / ``max_open_streams`` bound what is in flight;
+    ``stream_first_chunk_timeout`` / ``stream_idle_timeout`` bound a stream's silences.
     """
 
     chat: Chat
@@ -74,6 +102,14 @@ class AsyncGroq:
         keepalive_expiry: float = 30.0,
         allow_insecure_http: bool = False,
         verify: ssl.SSLContext | str | os.PathLike[str] | None = None,
+        retry: RetryPolicy | None = None,
+        circuit_breaker: CircuitBreakerConfig | None = DEFAULT_CIRCUIT_BREAKER,
+        rate_limit_wait: bool = True,
+        rate_limit_throttle: float | None = None,
+        max_concurrent_requests: int | None = None,
+        max_open_streams: int | None = None,
+        stream_first_chunk_timeout: float | None = None,
+        stream_idle_timeout: float | None = None,
     ) -> None:
         config = build_config(
             api_key=api_key,
@@ -87,20 +123,51 @@ class AsyncGroq:
             max_keepalive_connections=max_keepalive_connections,
             keepalive_expiry=keepalive_expiry,
             allow_insecure_http=allow_insecure_http,
+            retry=retry,
+            circuit_breaker=circuit_breaker,
+            rate_limit_wait=rate_limit_wait,
+            rate_limit_throttle=rate_limit_throttle,
+            max_concurrent_requests=max_concurrent_requests,
+            max_open_streams=max_open_streams,
+            stream_first_chunk_timeout=stream_first_chunk_timeout,
+            stream_idle_timeout=stream_idle_timeout,
         )
         # httpcore (and, through it, trio) is imported only once a client exists
         from ._transport import Transport
 
         self._init(config, Transport(config, verify=verify), owner=True)
 
-    def _init(self, config: ClientConfig, transport: Transport, *, owner: bool) -> None:
+    def _init(
+        self,
+        config: ClientConfig,
+        transport: Transport,
+        *,
+        owner: bool,
+        state: ResilienceState | None = None,
+    ) -> None:
         from .resources.chat import Chat
 
         self._config = config
         self._transport = transport
         self._owner = owner
         self._closed = False
-        self._options = RequestOptions(timeout=config.timeout, max_retries=config.max_retries)
+        if state is None:
+            state = ResilienceState(
+                breaker=config.circuit_breaker,
+                rate_limit_wait=config.rate_limit_wait,
+                rate_limit_throttle=config.rate_limit_throttle,
+                max_concurrent_requests=config.max_concurrent_requests,
+                max_open_streams=config.max_open_streams,
+            )
+        #: retry/breaker/rate-limit/concurrency state, shared with ``with_options`` copies
+        self._state = state
+        self._options = RequestOptions(
+            timeout=config.timeout,
+            max_retries=config.max_retries,
+            retry=config.retry,
+            first_chunk_timeout=config.stream_first_chunk_timeout,
+            idle_timeout=config.stream_idle_timeout,
+        )
         self.chat = Chat(self)
 
     @property
@@ -112,6 +179,83 @@ class AsyncGroq:
 
             audio = self.__dict__["_audio"] = Audio(self)
         return audio
+
+    @property
+    def models(self) -> Models:
+        """``client.models.list()`` / ``.retrieve(id)`` / ``.delete(id)`` (built on first use)."""
+        models = self.__dict__.get("_models")
+        if models is None:
+            from .resources.models import Models
+
+            models = self.__dict__["_models"] = Models(self)
+        return models
+
+    @property
+    def embeddings(self) -> Embeddings:
+        """``client.embeddings.create(...)`` (built on first use)."""
+        embeddings = self.__dict__.get("_embeddings")
+        if embeddings is None:
+            from .resources.embeddings import Embeddings
+
+            embeddings = self.__dict__["_embeddings"] = Embeddings(self)
+        return embeddings
+
+    @property
+    def files(self) -> Files:
+        """``client.files``: upload JSONL, list, info, content, delete (built on first use)."""
+        files = self.__dict__.get("_files")
+        if files is None:
+            from .resources.files import Files
+
+            files = self.__dict__["_files"] = Files(self)
+        return files
+
+    @property
+    def batches(self) -> Batches:
+        """``client.batches``: create, retrieve, list, cancel, results (built on first use)."""
+        batches = self.__dict__.get("_batches")
+        if batches is None:
+            from .resources.batches import Batches
+
+            batches = self.__dict__["_batches"] = Batches(self)
+        return batches
+
+    @property
+    def responses(self) -> Responses:
+        """``client.responses.create(...)``: the Responses API, beta (built on first use)."""
+        responses = self.__dict__.get("_responses")
+        if responses is None:
+            from .resources.responses import Responses
+
+            responses = self.__dict__["_responses"] = Responses(self)
+        return responses
+
+    @property
+    def with_raw_response(self) -> AsyncGroqWithRawResponse:
+        """The same calls returning :class:`~groq_anyio.APIResponse` (status, headers, request
+        id, rate limits, timings) around the parsed value: ``await raw.parse()``."""
+        raw = self.__dict__.get("_with_raw_response")
+        if raw is None:
+            from ._raw import AsyncGroqWithRawResponse
+
+            raw = self.__dict__["_with_raw_response"] = AsyncGroqWithRawResponse(self)
+        return raw
+
+    async def health_check(
+        self, *, timeout: float | Timeout | None | NotGiven = NOT_GIVEN
+    ) -> HealthStatus:
+        """One cheap authenticated call (``GET /models``, no retries), reported as a
+        :class:`~groq_anyio.HealthStatus`: reachability, latency, status, rate limits, error.
+
+        An unhealthy answer (error status, no connection, timeout) is reported, not raised.
+
+        Raises:
+            ClientClosedError: the client is closed.
+            InvalidParameterError: ``timeout`` is invalid.
+        """
+        from ._health import check_health
+
+        return await check_health(self, timeout)
 
     # -- settings -------------------------------------------------------------------------------
 
@@ -132,6 +276,31 @@ class AsyncGroq:
         return self._config.max_retries
 
     @property
+    def retry(self) -> RetryPolicy:
+        """The retry policy (backoff, jitter, the longest server-requested wait honoured)."""
+        return self._config.retry
+
+    @property
+    def rate_limits(self) -> RateLimitSnapshot | None:
+        """The rate-limit headers of the latest response (``None`` before the first one)."""
+        return self._state.limits.snapshot
+
+    @property
+    def circuit_breaker(self) -> CircuitBreaker | None:
+        """The circuit breaker shared by this client's calls (``None`` when disabled)."""
+        return self._state.breaker
+
+    @property
+    def _clock(self) -> Clock:
+        """The pipeline's clock (retry and rate-limit waits, breaker instants); tests replace
+        it with a fake (e.g. :class:`groq_anyio.testing.FakeClock`) to observe waits."""
+        return self._state.clock
+
+    @_clock.setter
+    def _clock(self, clock: Clock) -> None:
+        self._state.clock = clock
+
+    @property
     def is_closed(self) -> bool:
         return self._closed or self._transport.closed
 
@@ -145,9 +314,13 @@ class AsyncGroq:
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
+        retry: RetryPolicy | NotGiven = NOT_GIVEN,
+        stream_first_chunk_timeout: float | None | NotGiven = NOT_GIVEN,
+        stream_idle_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> AsyncGroq:
         """A client with other settings that shares this one's connection pool.
 
+        It also shares the circuit breaker, the rate-limit tracker and the concurrency limits.
         Closing the derived client does not close the pool; closing the original does.
         """
         if self.is_closed:
@@ -168,14 +341,29 @@ class AsyncGroq:
             max_keepalive_connections=cfg.max_keepalive_connections,
             keepalive_expiry=cfg.keepalive_expiry,
             allow_insecure_http=cfg.allow_insecure_http,
+            retry=cfg.retry if isinstance(retry, NotGiven) else retry,
+            circuit_breaker=cfg.circuit_breaker,
+            rate_limit_wait=cfg.rate_limit_wait,
+            rate_limit_throttle=cfg.rate_limit_throttle,
+            max_concurrent_requests=cfg.max_concurrent_requests,
+            max_open_streams=cfg.max_open_streams,
+            stream_first_chunk_timeout=(
+                cfg.stream_first_chunk_timeout
+                if isinstance(stream_first_chunk_timeout, NotGiven)
+                else stream_first_chunk_timeout
+            ),
+            stream_idle_timeout=(
+                cfg.stream_idle_timeout
+                if isinstance(stream_idle_timeout, NotGiven)
+                else stream_idle_timeout
+            ),
         )
         clone = object.__new__(type(self))
-        clone._init(new_config, self._transport, owner=False)
+        clone._init(new_config, self._transport, owner=False, state=self._state)
         if new_config.default_headers != cfg.default_headers:
             # per-client headers travel as per-call extras on the shared transport
-            clone._options = RequestOptions(
-                timeout=new_config.timeout,
-                max_retries=new_config.max_retries,
+            clone._options = dataclasses.replace(
+                clone._options,
                 extra_headers=tuple(
                     (k.encode("latin-1"), v.encode("latin-1"))
                     for k, v in new_config.default_headers
@@ -189,9 +377,14 @@ class AsyncGroq:
     # -- lifecycle ------------------------------------------------------------------------------
 
     async def aclose(self) -> None:
-        """Close the client and its pool (connections are closed, in-flight streams end)."""
+        """Close the client and its pool (connections are closed, in-flight streams end).
+
+        Calls still in flight (waiting, sending or retrying) are cancelled and raise
+        :class:`ClientClosedError`; the pool is closed once they have let go of it.
+        """
         self._closed = True
         if self._owner:
+            await self._state.close()
             await self._transport.aclose()
 
     close = aclose
@@ -223,10 +416,22 @@ class AsyncGroq:
         timeout: float | Timeout | None | NotGiven,
         extra_headers: Mapping[str, str] | None,
         extra_query: Mapping[str, Any] | None,
+        max_retries: int | NotGiven = NOT_GIVEN,
     ) -> RequestOptions:
         base = self._options
-        if isinstance(timeout, NotGiven) and not extra_headers and not extra_query:
+        if (
+            isinstance(timeout, NotGiven)
+            and not extra_headers
+            and not extra_query
+            and isinstance(max_retries, NotGiven)
+        ):
             return base
+        if not isinstance(max_retries, NotGiven) and (
+            isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0
+        ):
+            raise InvalidParameterError(
+                "max_retries", f"must be an integer >= 0, not {max_retries!r}"
+            )
         headers = base.extra_headers
         if extra_headers:
             added: list[tuple[bytes, bytes]] = []
@@ -243,9 +448,10 @@ class AsyncGroq:
             if not isinstance(extra_query, Mapping):
                 raise InvalidParameterError("extra_query", "must be a mapping")
             query = tuple(extra_query.items())
-        return RequestOptions(
+        return dataclasses.replace(
+            base,
             timeout=base.timeout if isinstance(timeout, NotGiven) else Timeout.coerce(timeout),
-            max_retries=base.max_retries,
+            max_retries=base.max_retries if isinstance(max_retries, NotGiven) else max_retries,
             extra_headers=headers,
             extra_query=query,
         )
@@ -278,7 +484,39 @@ class AsyncGroq:
             read_body=read_body,
             replayable=replayable,
             content_length=content_length,
+            state=self._state,
         )
+
+    async def _open_stream(
+        self,
+        method: bytes,
+        path: str,
+        body: bytes,
+        *,
+        options: RequestOptions,
+        timings: Timings,
+        open_stream: OpenStream,
+        content_type: bytes | None = b"application/json",
+        accept: bytes = b"text/event-stream",
+    ) -> PrimedStream:
+        """Send a streaming request; returns ``open_stream(raw, timings)`` once its first event
+        is in (failures until then are retried like any request)."""
+        if self._closed:
+            raise ClientClosedError("the client is closed; create a new AsyncGroq")
+        _, stream = await send_request(
+            self._transport,
+            method=method,
+            path=path,
+            body=body,
+            content_type=content_type,
+            accept=accept,
+            options=options,
+            timings=timings,
+            read_body=False,
+            state=self._state,
+            open_stream=open_stream,
+        )
+        return stream  # type: ignore[no-any-return]
 
 
 def start_timings() -> Timings:

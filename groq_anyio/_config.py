@@ -16,7 +16,15 @@ from urllib.parse import urlsplit
 from ._errors import InvalidParameterError
 from ._validation import validate_header_value
 
-__all__ = ["DEFAULT_BASE_URL", "ClientConfig", "SecretStr", "Timeout", "build_config"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "CircuitBreakerConfig",
+    "ClientConfig",
+    "RetryPolicy",
+    "SecretStr",
+    "Timeout",
+    "build_config",
+]
 
 DEFAULT_BASE_URL: Final = "https://api.groq.com/openai/v1"
 _API_PREFIX: Final = "/openai/v1"
@@ -73,8 +81,10 @@ class RedactedBytes(bytes):
 class Timeout:
     """Time limits, in seconds (``None`` = no limit).
 
-    - ``total``: the deadline of a whole call (a cancel scope). For a stream it covers everything
-      up to the response headers; from then on ``read`` bounds each wait for the next bytes.
+    - ``total``: the deadline of a whole call (a cancel scope), rate-limit waits, retries and
+      their backoff included. For a chat stream it covers everything up to the first event
+      (``create()`` returns then); from then on ``read`` bounds each wait for the next bytes
+      (and ``stream_idle_timeout``, if set, each wait between network reads).
     - ``connect``: TCP + TLS set-up of a new connection.
     - ``read``: any single wait for response bytes (defaults to ``total``).
     - ``write``: any single send (defaults to ``total``).
@@ -121,6 +131,84 @@ class Timeout:
         }
 
 
+def _positive_int(name: str, value: object, *, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InvalidParameterError(name, f"must be an integer >= {minimum}, not {value!r}")
+    return value
+
+
+def _check_number(name: str, value: object, *, minimum: float, inclusive: bool = True) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or value != value  # NaN
+        or (value < minimum if inclusive else value <= minimum)
+    ):
+        op = ">=" if inclusive else ">"
+        raise InvalidParameterError(name, f"must be a number {op} {minimum}, not {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How failed attempts are retried (how many times is ``max_retries``, set separately).
+
+    The wait before retry ``n`` (0-based) is ``min(initial_delay * multiplier**n, max_delay)``,
+    shortened by up to ``jitter`` (a fraction: ``0.25`` waits between 75 % and 100 % of it), so
+    many clients failing together do not come back in step. A wait the server asks for
+    (``retry-after-ms``, ``retry-after``, or for a 429 the matching ``x-ratelimit-reset-*``) is
+    used as is instead, up to ``max_retry_after`` seconds; a longer one is not waited for: the
+    error (a :class:`~groq_anyio.RateLimitError` for a 429) is raised at once with its
+    ``retry_after`` set.
+    """
+
+    initial_delay: float = 0.5
+    multiplier: float = 2.0
+    max_delay: float = 8.0
+    jitter: float = 0.25
+    max_retry_after: float = 60.0
+
+    def __post_init__(self) -> None:
+        _check_number("retry.initial_delay", self.initial_delay, minimum=0.0)
+        _check_number("retry.multiplier", self.multiplier, minimum=1.0)
+        _check_number("retry.max_delay", self.max_delay, minimum=0.0)
+        _check_number("retry.max_retry_after", self.max_retry_after, minimum=0.0)
+        jitter = _check_number("retry.jitter", self.jitter, minimum=0.0)
+        if jitter > 1.0:
+            raise InvalidParameterError("retry.jitter", "must be between 0 and 1")
+
+
+@dataclass(frozen=True, slots=True)
+class CircuitBreakerConfig:
+    """When the client stops sending for a while because the service keeps failing.
+
+    - ``failure_threshold``: consecutive failed attempts (connection errors, timeouts, 5xx, 408,
+      498; 429 too with ``count_rate_limits``) that open the circuit.
+    - ``reset_timeout``: seconds the circuit stays open (every call fails fast with
+      :class:`~groq_anyio.CircuitOpenError`) before it lets probes through (half-open).
+    - ``half_open_max_probes``: attempts allowed in flight at once while half-open.
+    - ``success_threshold``: successful probes that close the circuit again; one failed probe
+      opens it for another ``reset_timeout``.
+    """
+
+    failure_threshold: int = 5
+    reset_timeout: float = 30.0
+    half_open_max_probes: int = 1
+    success_threshold: int = 3
+    count_rate_limits: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("failure_threshold", "half_open_max_probes", "success_threshold"):
+            _positive_int(f"circuit_breaker.{name}", getattr(self, name))
+        _check_number(
+            "circuit_breaker.reset_timeout", self.reset_timeout, minimum=0.0, inclusive=False
+        )
+
+
+DEFAULT_RETRY: Final = RetryPolicy()
+DEFAULT_CIRCUIT_BREAKER: Final = CircuitBreakerConfig()
+
+
 def _is_loopback(host: str) -> bool:
     if host.lower() in ("localhost", "localhost.") or host.lower().endswith(".localhost"):
         return True
@@ -149,6 +237,14 @@ class ClientConfig:
     keepalive_expiry: float
     allow_insecure_http: bool
     default_headers: tuple[tuple[str, str], ...] = field(default=())
+    retry: RetryPolicy = DEFAULT_RETRY
+    circuit_breaker: CircuitBreakerConfig | None = DEFAULT_CIRCUIT_BREAKER
+    rate_limit_wait: bool = True
+    rate_limit_throttle: float | None = None
+    max_concurrent_requests: int | None = None
+    max_open_streams: int | None = None
+    stream_first_chunk_timeout: float | None = None
+    stream_idle_timeout: float | None = None
 
     def __repr__(self) -> str:
         return (
@@ -200,12 +296,6 @@ def parse_base_url(url: str, *, allow_insecure_http: bool) -> tuple[str, str, st
     return f"{scheme}://{netloc}{path}", scheme, host, port, path
 
 
-def _positive_int(name: str, value: object, *, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InvalidParameterError(name, f"must be an integer >= {minimum}, not {value!r}")
-    return value
-
-
 def build_config(
     *,
     api_key: str | SecretStr | None,
@@ -220,6 +310,14 @@ def build_config(
     keepalive_expiry: float,
     allow_insecure_http: bool,
     environ: Mapping[str, str] | None = None,
+    retry: RetryPolicy | None = None,
+    circuit_breaker: CircuitBreakerConfig | None = DEFAULT_CIRCUIT_BREAKER,
+    rate_limit_wait: bool = True,
+    rate_limit_throttle: float | None = None,
+    max_concurrent_requests: int | None = None,
+    max_open_streams: int | None = None,
+    stream_first_chunk_timeout: float | None = None,
+    stream_idle_timeout: float | None = None,
 ) -> ClientConfig:
     env = os.environ if environ is None else environ
     if api_key is None:
@@ -272,6 +370,29 @@ def build_config(
         or keepalive_expiry < 0
     ):
         raise InvalidParameterError("keepalive_expiry", "must be a number of seconds >= 0")
+    if retry is None:
+        retry = DEFAULT_RETRY
+    elif not isinstance(retry, RetryPolicy):
+        raise InvalidParameterError("retry", f"must be a RetryPolicy, not {type(retry).__name__}")
+    if circuit_breaker is not None and not isinstance(circuit_breaker, CircuitBreakerConfig):
+        raise InvalidParameterError(
+            "circuit_breaker",
+            f"must be a CircuitBreakerConfig or None, not {type(circuit_breaker).__name__}",
+        )
+    if rate_limit_throttle is not None:
+        throttle = _check_number("rate_limit_throttle", rate_limit_throttle, minimum=0.0)
+        if throttle >= 1.0:
+            raise InvalidParameterError("rate_limit_throttle", "must be a fraction below 1")
+    if max_concurrent_requests is not None:
+        _positive_int("max_concurrent_requests", max_concurrent_requests)
+    if max_open_streams is not None:
+        _positive_int("max_open_streams", max_open_streams)
+    for setting, seconds in (
+        ("stream_first_chunk_timeout", stream_first_chunk_timeout),
+        ("stream_idle_timeout", stream_idle_timeout),
+    ):
+        if seconds is not None:
+            _check_number(setting, seconds, minimum=0.0, inclusive=False)
     return ClientConfig(
         api_key=secret,
         base_url=url,
@@ -288,4 +409,12 @@ def build_config(
         keepalive_expiry=float(keepalive_expiry),
         allow_insecure_http=bool(allow_insecure_http),
         default_headers=tuple(headers),
+        retry=retry,
+        circuit_breaker=circuit_breaker,
+        rate_limit_wait=bool(rate_limit_wait),
+        rate_limit_throttle=rate_limit_throttle,
+        max_concurrent_requests=max_concurrent_requests,
+        max_open_streams=max_open_streams,
+        stream_first_chunk_timeout=stream_first_chunk_timeout,
+        stream_idle_timeout=stream_idle_timeout,
     )

@@ -25,6 +25,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "CircuitOpenError",
     "ClientClosedError",
     "ClientClosedRequestError",
     "ConflictError",
@@ -91,7 +92,8 @@ class APIError(GroqError):
         self.type = type
         self.param = param
         self.body = body
-        #: how many attempts were made before this error was raised (set by the pipeline)
+        #: how many attempts were made before this error was raised (set by the pipeline;
+        #: 0 when the call failed before sending anything, e.g. on an open circuit)
         self.attempts = 1
 
     def __str__(self) -> str:
@@ -125,6 +127,27 @@ class RequestCancelledError(APIConnectionError):
     """Reserved for a server-side cancel of the request (Groq's 499)."""
 
 
+class CircuitOpenError(APIError):
+    """The client's circuit breaker is open: the service failed too often in a row, so calls
+    fail fast, without sending, until the breaker lets probes through again.
+
+    ``retry_after`` is how many seconds remain until then (``0.0`` when the circuit is
+    half-open and its probes are all in flight); ``failures`` is how many consecutive failures
+    opened it. The error that tripped the breaker, when this call had one, is ``__cause__``.
+    """
+
+    retryable = False
+
+    def __init__(
+        self, message: str, *, retry_after: float, failures: int, state: str = "open"
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.failures = failures
+        self.state = state
+        self.attempts = 0
+
+
 class APIResponseValidationError(APIError):
     """The server answered with something that does not decode as the documented type."""
 
@@ -141,11 +164,15 @@ class APIStatusError(APIError):
         in_stream: bool = False,
         partial: Any = None,
         failed_generation: str | None = None,
+        retry_after: float | None = None,
         **kw: Any,
     ) -> None:
         super().__init__(message, **kw)
         self.status_code = status_code
         self.headers: Mapping[str, str] = headers or {}
+        #: seconds the server asked to wait before retrying (``retry-after-ms``, ``retry-after``,
+        #: or for a 429 the matching ``x-ratelimit-reset-*``), when it said
+        self.retry_after = retry_after
         self.in_stream = in_stream
         #: for in-band stream errors: the ChatCompletion assembled from the chunks received
         self.partial = partial
@@ -201,13 +228,17 @@ class FailedDependencyError(APIStatusError):
 
 
 class RateLimitError(APIStatusError):
-    """429. ``retry_after`` (seconds) is set when the server said how long to wait."""
+    """429. ``retry_after`` (seconds) is set when the server said how long to wait.
+
+    Also raised without sending when the client's rate-limit tracker knows no request (or no
+    token) is left until a reset further away than the retry policy's ``max_retry_after`` or
+    the call's deadline; then ``attempts`` counts only the attempts actually sent.
+    """
 
     retryable = True
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
-        super().__init__(message, **kw)
-        self.retry_after = retry_after
+        super().__init__(message, retry_after=retry_after, **kw)
 
 
 class FlexCapacityError(APIStatusError):
@@ -316,10 +347,7 @@ def make_status_error(
         "partial": partial,
         "failed_generation": failed if isinstance(failed, str) else None,
     }
-    if cls is RateLimitError:
-        err: APIStatusError = RateLimitError(message, retry_after=retry_after, **kw)
-    else:
-        err = cls(message, **kw)
+    err = cls(message, retry_after=retry_after, **kw)
     err.retryable = status_code in _RETRYABLE_STATUS
     if headers is not None:
         should = headers.get("x-should-retry")

@@ -1,46 +1,83 @@
-"""The request pipeline: deadline -> attempt -> error mapping -> retry.
+"""The request pipeline: deadline -> (rate-limit wait -> circuit check -> attempt -> retry)*.
 
-``send_request`` returns once response headers with a success status are in (the body is still
-to be read: a JSON body by the caller, or an SSE stream by :class:`ChatStream`). Error statuses
-are read, mapped to the exception tree and, when retryable and attempts remain, retried with
-exponential backoff (jittered), honouring ``retry-after-ms`` / ``retry-after`` up to
-``MAX_RETRY_AFTER`` seconds. All of it runs under one cancel scope: the call's total deadline.
-An outer cancellation is never turned into a retry or an ``APITimeoutError``.
+Theory of operation
+-------------------
+:func:`send_request` runs one call under one cancel scope whose deadline is the call's
+``timeout`` (the total: waits and retries included). The scope is registered with the client's
+:class:`~groq_anyio._resilience.ResilienceState`, so closing the client cancels the call (it then
+raises :class:`ClientClosedError`). Inside it, each attempt:
+
+1. waits while the rate-limit tracker says nothing is left (FIFO, cancellable), or raises
+   :class:`RateLimitError` at once if that wait is longer than the retry policy's
+   ``max_retry_after`` or than what is left of the deadline;
+2. asks the circuit breaker (:class:`CircuitOpenError` when open);
+3. takes a slot of ``max_concurrent_requests`` if set, sends, and records the response's
+   rate-limit headers;
+4. on success returns: the body read (``read_body``), or the stream built by ``open_stream``
+   *after its first event is in* (so a stream that fails before anything reached the caller is
+   retried like any request; once ``create()`` has returned, a stream is never retried), or
+   the unread response;
+5. on failure maps it to the exception tree, tells the breaker, and if the error is retryable
+   and retries remain, waits (the server's ``retry-after-ms`` / ``retry-after`` / 429 reset, else
+   jittered exponential backoff) and goes round again. A wait longer than ``max_retry_after`` or
+   than the rest of the deadline is not taken: the error is raised at once.
+
+Cancellation from outside (the caller's own cancel scope) always propagates as is: it is never
+retried, never turned into ``APITimeoutError``, and never counted by the breaker.
 """
 
 from __future__ import annotations
 
-import email.utils
-import random
+import functools
+import logging
+import math
 import time
-from collections.abc import AsyncIterable, Iterable
+from collections.abc import AsyncIterable, Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import anyio
 import msgspec
 
-from ._config import Timeout
+from ._config import DEFAULT_RETRY, RetryPolicy, Timeout
 from ._errors import (
-    APIConnectionError,
     APIError,
     APIStatusError,
     APITimeoutError,
+    CircuitOpenError,
+    ClientClosedError,
+    RateLimitError,
     make_status_error,
+)
+from ._resilience import (
+    _CLOSED,
+    _OPEN,
+    ResilienceState,
+    backoff_delay,
+    rate_limit_reset_after,
+    trips_breaker,
 )
 from ._timings import Timings
 
 if TYPE_CHECKING:
+    from ._ratelimit import RateLimitSnapshot
     from ._transport import RawResponse, Transport
 
-__all__ = ["RequestOptions", "send_request", "retry_after_seconds"]
+__all__ = [
+    "OpenStream",
+    "PrimedStream",
+    "RequestOptions",
+    "retry_after_seconds",
+    "send_request",
+]
 
-MAX_RETRY_AFTER: Final = 60.0
-INITIAL_BACKOFF: Final = 0.5
-MAX_BACKOFF: Final = 8.0
 ERROR_BODY_LIMIT: Final = 1 << 20
 
+logger = logging.getLogger("groq_anyio")
 _json_decode = msgspec.json.decode
+_now_ns = time.perf_counter_ns
+_current_time = anyio.current_time
+_CancelScope = anyio.CancelScope
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +88,24 @@ class RequestOptions:
     max_retries: int
     extra_headers: tuple[tuple[bytes, bytes], ...] = ()
     extra_query: tuple[tuple[str, Any], ...] = ()
+    retry: RetryPolicy = DEFAULT_RETRY
+    first_chunk_timeout: float | None = None
+    idle_timeout: float | None = None
+
+
+class PrimedStream(Protocol):
+    """What ``open_stream`` builds: a stream that can read ahead to its first event, then
+    bounds each later read by ``_idle_timeout`` and calls ``_on_close`` (once) when closed."""
+
+    _idle_timeout: float | None
+    _on_close: Callable[[], None] | None
+
+    async def _prime(self, retry_in_band: bool = True) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+OpenStream = Callable[["RawResponse", Timings], PrimedStream]
 
 
 def retry_after_seconds(headers: dict[str, str]) -> float | None:
@@ -59,7 +114,7 @@ def retry_after_seconds(headers: dict[str, str]) -> float | None:
     if ms is not None:
         try:
             value = float(ms) / 1000.0
-            if value >= 0:
+            if value >= 0 and math.isfinite(value):
                 return value
         except ValueError:
             pass
@@ -68,24 +123,24 @@ def retry_after_seconds(headers: dict[str, str]) -> float | None:
         return None
     try:
         value = float(ra)
-        return value if value >= 0 else None
+        return value if value >= 0 and math.isfinite(value) else None
     except ValueError:
         pass
     try:
+        import email.utils  # rare (an HTTP date); not worth its import time up front
+
         when = email.utils.parsedate_to_datetime(ra)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return max(0.0, when.timestamp() - time.time())
+    try:
+        return max(0.0, when.timestamp() - time.time())
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
-def backoff_delay(retry_index: int, retry_after: float | None) -> float:
-    if retry_after is not None and retry_after <= MAX_RETRY_AFTER:
-        return retry_after
-    delay = min(INITIAL_BACKOFF * (2.0**retry_index), MAX_BACKOFF)
-    return delay * (1.0 - 0.25 * random.random())
-
-
-async def error_from_response(raw: RawResponse) -> APIStatusError:
+async def error_from_response(
+    raw: RawResponse, snap: RateLimitSnapshot | None = None, now: float | None = None
+) -> APIStatusError:
     """Read an error response (bounded) and build its exception. Closes the response."""
     try:
         body_bytes = await raw.read(limit=ERROR_BODY_LIMIT)
@@ -97,12 +152,94 @@ async def error_from_response(raw: RawResponse) -> APIStatusError:
     except msgspec.DecodeError:
         body = None
     headers = raw.headers
-    return make_status_error(
+    retry_after = retry_after_seconds(headers)
+    err = make_status_error(
         raw.status,
         body,
         headers=headers,
         raw_text=body_bytes.decode("utf-8", "replace") if body is None else None,
-        retry_after=retry_after_seconds(headers),
+        retry_after=retry_after,
+    )
+    if retry_after is None and raw.status == 429:
+        err.retry_after = rate_limit_reset_after(
+            err.type, err.message, snap, time.monotonic() if now is None else now
+        )
+    return err
+
+
+async def _attempt(
+    transport: Transport,
+    method: bytes,
+    url: Any,
+    headers: list[tuple[bytes, bytes]],
+    body: bytes | AsyncIterable[bytes],
+    options: RequestOptions,
+    timings: Timings,
+    state: ResilienceState,
+    read_body: bool,
+    open_stream: OpenStream | None,
+    on_close: Callable[[], None] | None,
+    can_retry: bool,
+) -> tuple[RawResponse, Any]:
+    """One attempt: the response and its body / primed stream, or an ``APIError``."""
+    raw = await transport.send(method, url, headers, body, options.timeout)
+    timings.response_headers = _now_ns()
+    clock = state._clock
+    snap = state.limits.observe(raw.raw_headers, clock.now())
+    if raw.status >= 400:
+        raise await error_from_response(raw, snap, clock.now())
+    if open_stream is not None:
+        stream = open_stream(raw, timings)
+        try:
+            await stream._prime(can_retry)
+        except BaseException:
+            await stream.aclose()
+            raise
+        stream._idle_timeout = options.idle_timeout
+        # from here on the stream owns the open-stream slot, if there is one
+        stream._on_close = on_close
+        return raw, stream
+    if read_body:
+        data = await raw.read()
+        timings.first_chunk = timings.last_chunk = _now_ns()
+        return raw, data
+    return raw, None
+
+
+async def _attempt_within(
+    seconds: float,
+    transport: Transport,
+    method: bytes,
+    url: Any,
+    headers: list[tuple[bytes, bytes]],
+    body: bytes | AsyncIterable[bytes],
+    options: RequestOptions,
+    timings: Timings,
+    state: ResilienceState,
+    read_body: bool,
+    open_stream: OpenStream | None,
+    on_close: Callable[[], None] | None,
+    can_retry: bool,
+) -> tuple[RawResponse, Any]:
+    """A stream attempt that must deliver its first event within ``seconds``."""
+    with anyio.move_on_after(seconds) as scope:
+        return await _attempt(
+            transport,
+            method,
+            url,
+            headers,
+            body,
+            options,
+            timings,
+            state,
+            read_body,
+            open_stream,
+            on_close,
+            can_retry,
+        )
+    assert scope.cancelled_caught
+    raise APITimeoutError(
+        f"No stream event within the first-chunk timeout ({seconds} s); the stream was closed"
     )
 
 
@@ -117,57 +254,193 @@ async def send_request(
     options: RequestOptions,
     timings: Timings,
     read_body: bool,
+    state: ResilienceState,
     replayable: bool = True,
     content_length: int | None = None,
-) -> tuple[RawResponse, bytes | None]:
-    """Send with retries under the call's total deadline.
+    open_stream: OpenStream | None = None,
+) -> tuple[RawResponse, Any]:
+    """Send with rate-limit waits, the circuit breaker and retries, under the call's deadline.
 
     Returns the 2xx response and, with ``read_body``, its whole body (the connection is then
-    already back in the pool). Without ``read_body`` the body is left to the caller (a stream),
-    and the deadline stops applying once the headers are in.
+    already back in the pool); with ``open_stream``, the stream it built, primed with its first
+    event. Otherwise the body is left to the caller and the deadline stops at the headers.
     """
     url = transport.url(path, dict(options.extra_query) if options.extra_query else None)
     length = len(body) if isinstance(body, bytes) else content_length
     headers = transport.headers(content_type, accept, length, options.extra_headers)
     max_retries = options.max_retries if replayable else 0
-    timeout = options.timeout
+    total = options.timeout.total
+    breaker = state.breaker
+    limits = state.limits
     attempt = 0
+    ticket = 0
+    error: APIError | None = None
+    on_close: Callable[[], None] | None = None
+    stream_slot: object = None
+    first_chunk = options.first_chunk_timeout if open_stream is not None else None
+    scope = _CancelScope(deadline=math.inf if total is None else _current_time() + total)
+    scopes = state.scopes
+    scopes.add(scope)
     try:
-        with anyio.fail_after(timeout.total):
+        with scope:
+            if open_stream is not None and state.max_open_streams is not None:
+                stream_limiter = state.stream_limiter()
+                assert stream_limiter is not None
+                stream_slot = object()
+                await stream_limiter.acquire_on_behalf_of(stream_slot)
+                on_close = functools.partial(stream_limiter.release_on_behalf_of, stream_slot)
+
             while True:
-                attempt += 1
-                try:
-                    raw = await transport.send(method, url, headers, body, timeout)
-                    timings.response_headers = time.perf_counter_ns()
-                    if raw.status < 400:
-                        if not read_body:
-                            timings.attempts = attempt
-                            return raw, None
-                        data = await raw.read()
-                        timings.attempts = attempt
-                        timings.first_chunk = timings.last_chunk = time.perf_counter_ns()
-                        return raw, data
-                except APIConnectionError as exc:
-                    exc.attempts = attempt
-                    if attempt > max_retries:
+                if limits.gated and state.rate_limit_wait:
+                    try:
+                        await limits.wait(
+                            state._clock, options.retry.max_retry_after, scope.deadline
+                        )
+                    except RateLimitError as exc:
+                        exc.attempts = attempt
                         raise
-                    await anyio.sleep(backoff_delay(attempt - 1, None))
-                    continue
-                err = await error_from_response(raw)
-                err.attempts = attempt
-                retry_after = getattr(err, "retry_after", None)
-                if not err.retryable or attempt > max_retries:
-                    raise err
-                if retry_after is not None and retry_after > MAX_RETRY_AFTER:
-                    # the server wants a longer pause than we will sit through: say so now
-                    raise err
-                await anyio.sleep(backoff_delay(attempt - 1, retry_after))
-    except TimeoutError:
-        timeout_error = APITimeoutError(
-            f"Request timed out: no complete answer within the {timeout.total} s deadline"
-        )
-        timeout_error.attempts = attempt
-        raise timeout_error from None
+                if breaker is not None:
+                    if breaker._state is _CLOSED:
+                        ticket = breaker._ticket
+                    else:
+                        try:
+                            ticket = breaker.admit()
+                        except CircuitOpenError as exc:
+                            exc.attempts = attempt
+                            raise exc from error
+                attempt += 1
+                limiter = None
+                borrower: object = None
+                if state.max_concurrent_requests is not None:
+                    limiter = state.request_limiter()
+                    assert limiter is not None
+                    borrower = object()
+                    try:
+                        await limiter.acquire_on_behalf_of(borrower)
+                    except BaseException:
+                        if breaker is not None:
+                            breaker.release(ticket)
+                        raise
+                try:
+                    if first_chunk is None:
+                        raw, result = await _attempt(
+                            transport,
+                            method,
+                            url,
+                            headers,
+                            body,
+                            options,
+                            timings,
+                            state,
+                            read_body,
+                            open_stream,
+                            on_close,
+                            attempt <= max_retries,
+                        )
+                    else:
+                        raw, result = await _attempt_within(
+                            first_chunk,
+                            transport,
+                            method,
+                            url,
+                            headers,
+                            body,
+                            options,
+                            timings,
+                            state,
+                            read_body,
+                            open_stream,
+                            on_close,
+                            attempt <= max_retries,
+                        )
+                except APIError as exc:
+                    error = exc
+                except BaseException:
+                    if breaker is not None:
+                        if scope.cancel_called and not state.closed:
+                            # our deadline ran out mid-attempt: the service was too slow
+                            breaker.record(ticket, True)
+                        else:
+                            breaker.release(ticket)
+                    raise
+                else:
+                    if breaker is not None and (ticket & 1 or breaker._failures):
+                        breaker.record(ticket, False)
+                    timings.attempts = attempt
+                    stream_slot = None  # the stream releases it when it closes
+                    return raw, result
+                finally:
+                    if limiter is not None:
+                        limiter.release_on_behalf_of(borrower)
+                error.attempts = attempt
+                if breaker is not None:
+                    breaker.record(ticket, trips_breaker(error, breaker.config.count_rate_limits))
+                    if breaker._state is _OPEN and error.retryable and attempt <= max_retries:
+                        # this failure (or another task's) opened the circuit: stop retrying
+                        opened = breaker.open_error()
+                        opened.attempts = attempt
+                        raise opened from error
+                if (
+                    isinstance(error, RateLimitError)
+                    and error.retry_after is not None
+                    and state.rate_limit_wait
+                ):
+                    # hold back the client's other new calls too, instead of sending them to fail
+                    limits.block(state._clock.now() + error.retry_after)
+                if not error.retryable or attempt > max_retries or state.closed:
+                    raise error
+                delay = _retry_delay(options.retry, attempt - 1, error, scope.deadline)
+                if delay is None:
+                    raise error
+                logger.info(
+                    "retrying %s %s in %.3f s (attempt %d of %d failed: %s)",
+                    method.decode(),
+                    path,
+                    delay,
+                    attempt,
+                    max_retries + 1,
+                    type(error).__name__,
+                )
+                await state._clock.sleep(delay)
+    except APIError as exc:
+        if state.closed:
+            closed = ClientClosedError("the client was closed while the request was in flight")
+            raise closed from exc
+        raise
+    finally:
+        scopes.discard(scope)
+        if stream_slot is not None and on_close is not None:
+            on_close()
+        if state.closed:
+            state.call_ended()
+    # only reached when our own scope caught the cancellation: the deadline, or aclose()
+    if state.closed:
+        raise ClientClosedError("the client was closed while the request was in flight")
+    timeout_error = APITimeoutError(
+        f"Request timed out: no complete answer within the {total} s deadline"
+    )
+    timeout_error.attempts = attempt
+    raise timeout_error from None
+
+
+def _retry_delay(
+    policy: RetryPolicy, retry_index: int, error: APIError, deadline: float
+) -> float | None:
+    """The wait before the next attempt, or ``None``: do not retry (raise ``error`` now).
+
+    ``deadline`` is the call's own (anyio's clock); a caller's outer scope is not consulted,
+    so its cancellation is never turned into an early error.
+    """
+    asked = error.retry_after if isinstance(error, APIStatusError) else None
+    if asked is not None:
+        if asked > policy.max_retry_after:
+            return None  # the server wants a longer pause than we will sit through: say so now
+        delay = asked
+    else:
+        delay = backoff_delay(policy, retry_index)
+    if deadline != math.inf and delay > deadline - _current_time():
+        return None  # the deadline would pass while waiting: the error is more useful now
+    return delay
 
 
 def merge_headers(

@@ -1,16 +1,21 @@
-"""A small connection pool over httpcore's connection objects.
+"""A small connection pool over httpcore's HTTP/1.1 and HTTP/2 connection classes.
 
 Why not ``httpcore.AsyncConnectionPool``: it re-walks every request against every connection on
 each request and release (work ~ idle x all connections), which cost ~15 ms of CPU per request at
 64-way concurrency; and over HTTP/2 it queues every request onto one connection even past the
-100 streams httpcore allows per connection. This pool keeps O(1) bookkeeping per request:
+100 streams httpcore allows per connection. Nor ``httpcore.AsyncHTTPConnection``: it takes a lock
+(one event-loop yield) on every request only to find its connection already open. This pool opens
+connections itself (:mod:`groq_anyio._network`: TCP, TLS with ALPN) and hands the byte stream to
+``httpcore.AsyncHTTP11Connection`` or ``httpcore.AsyncHTTP2Connection``, with O(1) bookkeeping
+per request:
 
 - ``_idle`` is a LIFO stack of HTTP/1.1 connections with no request in flight (the most recently
   used one is the likeliest to still be alive).
 - ``_shared`` holds connections that can take more requests now: established HTTP/2 connections
   with fewer than ``max_streams`` requests in flight, and - when HTTP/2 may be negotiated - a
-  connection still connecting (extra requests wait for its handshake inside httpcore; if it turns
-  out to be HTTP/1.1 they get ``ConnectionNotAvailable`` and come back here for another one).
+  connection still connecting (extra requests wait for its handshake on ``_Entry.ready``; if it
+  turns out to be HTTP/1.1 they come back here for another one). Past ``max_streams`` requests
+  a new connection is opened, so 500 streams spread over 5 HTTP/2 connections.
 - ``_waiters`` is a FIFO of events for requests waiting for capacity at ``max_connections``.
 
 A response's connection is given back when its byte stream is closed (:class:`PooledStream`).
@@ -24,21 +29,33 @@ from __future__ import annotations
 import ssl
 from collections import deque
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeAlias
 
 import anyio
 import httpcore
 
+from ._network import HTTP2Connection, HTTP11Connection, NetworkStream, connect_tcp
+
 __all__ = ["ConnectionPool", "PoolStats", "PooledStream"]
 
 _STALE_ERRORS = (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError)
+_Connection: TypeAlias = httpcore.AsyncHTTP11Connection | httpcore.AsyncHTTP2Connection
 
 
 class _Entry:
-    __slots__ = ("conn", "active", "multiplex", "uses")
+    """One connection of the pool: ``conn`` is None while it is being opened (``connecting``)
+    or after opening it failed (``failed``). Requests that wait for another's handshake wait on
+    ``ready``, created by the first of them."""
 
-    def __init__(self, conn: httpcore.AsyncHTTPConnection) -> None:
-        self.conn = conn
+    __slots__ = ("active", "conn", "connecting", "failed", "multiplex", "ready", "stream", "uses")
+
+    def __init__(self) -> None:
+        self.conn: _Connection | None = None
+        #: the connection's byte stream, when it is ours (it can hold back writes: see cork())
+        self.stream: NetworkStream | None = None
+        self.ready: anyio.Event | None = None
+        self.connecting = False
+        self.failed = False
         self.active = 0
         #: None until the protocol is known; True for HTTP/2
         self.multiplex: bool | None = None
@@ -100,9 +117,28 @@ class PooledStream:
         if self._closed:
             return
         self._closed = True
+        it = self._iter
+        if (
+            it is not None
+            and getattr(it, "ag_frame", True) is None
+            and not self._entry.multiplex
+            and not self._pool._to_close
+        ):
+            # An HTTP/1.1 body read to its end (the iterator is exhausted): closing only marks
+            # the connection idle and gives it back - nothing a cancellation could leave half
+            # done (if the connection must be closed instead, the socket is shut before the
+            # only wait), so no shield is needed. That saves a cancel scope (15-20 calls)
+            # on every plain request.
+            self._iter = None
+            try:
+                await self._inner.aclose()
+            finally:
+                self._pool._release(self._entry)
+                if self._pool._to_close:
+                    await self._pool._close_pending()
+            return
         with anyio.CancelScope(shield=True):
             try:
-                it = self._iter
                 if it is not None:
                     self._iter = None
                     await it.aclose()
@@ -156,6 +192,7 @@ class ConnectionPool:
         network_backend: Any = None,
     ) -> None:
         self._origin = origin
+        self._host = origin.host.decode("ascii")
         self._ssl_context = ssl_context
         self._http1 = http1
         self._http2 = http2
@@ -166,6 +203,7 @@ class ConnectionPool:
         self._keepalive_expiry = keepalive_expiry
         # httpcore caps one HTTP/2 connection at 100 concurrent streams
         self._max_streams = min(max_streams, 100)
+        #: an ``httpcore.AsyncNetworkBackend`` to open connections with (tests); default: anyio
         self._network_backend = network_backend
         # a fresh connection may turn out to be HTTP/2: https with h2 on, or h2c prior knowledge
         self._maybe_h2 = http2 and (origin.scheme == b"https" or not http1)
@@ -173,7 +211,7 @@ class ConnectionPool:
         self._idle: list[_Entry] = []
         self._shared: list[_Entry] = []
         self._waiters: deque[anyio.Event] = deque()
-        self._to_close: list[httpcore.AsyncHTTPConnection] = []
+        self._to_close: list[_Connection] = []
         self._closed = False
 
     # -- public ---------------------------------------------------------------------------------
@@ -203,49 +241,133 @@ class ConnectionPool:
             entry = await self._acquire(pool_timeout)
             if self._to_close:
                 await self._close_pending()
+            conn = entry.conn
+            if conn is None:
+                conn = await self._open(entry, request)
+                if conn is None:
+                    continue  # it turned out HTTP/1.1 (taken) or failed: find another
             reused = entry.uses > 0
             entry.uses += 1
+            stream = entry.stream
+            if stream is not None:
+                stream.cork()  # the request's pieces leave together when it starts reading
             try:
-                response = await entry.conn.handle_async_request(request)
+                response = await conn.handle_async_request(request)
             except httpcore.ConnectionNotAvailable:
-                # a shared connection that turned out HTTP/1.1 and busy, or an HTTP/2 one going
-                # away: stop offering it to others until a response tells what it is
-                try:
-                    self._shared.remove(entry)
-                except ValueError:
-                    pass
+                # an HTTP/2 connection going away (or out of stream ids): stop offering it
+                if stream is not None:
+                    stream.uncork()
+                self._unshare(entry)
                 self._release(entry)
                 continue
             except _STALE_ERRORS:
+                if stream is not None:
+                    stream.uncork()
                 self._release(entry)
                 if reused and not retried_stale and resendable:
                     retried_stale = True
                     continue
                 raise
             except BaseException:
+                if stream is not None:
+                    stream.uncork()
                 self._release(entry)
                 raise
-            if entry.multiplex is None:
-                entry.multiplex = response.extensions.get("http_version") == b"HTTP/2"
-                if (
-                    entry.multiplex
-                    and entry.active < self._max_streams
-                    and entry not in self._shared
-                ):
-                    self._shared.append(entry)
-                    self._wake()
             response.stream = PooledStream(response.stream, self, entry)
             return response
 
     async def aclose(self) -> None:
         self._closed = True
-        self._to_close.extend(e.conn for e in self._entries)
+        self._to_close.extend(e.conn for e in self._entries if e.conn is not None)
         self._entries.clear()
         self._idle.clear()
         self._shared.clear()
         while self._waiters:
             self._waiters.popleft().set()
         await self._close_pending()
+
+    # -- opening connections --------------------------------------------------------------------
+
+    async def _open(self, entry: _Entry, request: httpcore.Request) -> _Connection | None:
+        """Open ``entry``'s connection, or wait for the request that is opening it.
+
+        Returns the connection to send on, or None (the slot is given back) when another
+        request opened it and it is not shareable (HTTP/1.1) or failed to open.
+        """
+        if entry.connecting:
+            ready = entry.ready
+            if ready is None:
+                ready = entry.ready = anyio.Event()
+            try:
+                await ready.wait()
+            except BaseException:
+                self._release(entry)
+                raise
+            if entry.conn is not None and entry.multiplex:
+                return entry.conn
+            self._release(entry)
+            return None
+        entry.connecting = True
+        try:
+            conn, stream = await self._connect(request)
+        except BaseException:
+            entry.connecting = False
+            entry.failed = True
+            if entry.ready is not None:
+                entry.ready.set()
+            self._release(entry)
+            raise
+        entry.conn = conn
+        entry.stream = stream if isinstance(stream, NetworkStream) else None
+        entry.connecting = False
+        entry.multiplex = multiplex = isinstance(conn, httpcore.AsyncHTTP2Connection)
+        if entry.ready is not None:
+            entry.ready.set()
+            entry.ready = None
+        if self._closed:
+            with anyio.CancelScope(shield=True):
+                await conn.aclose()
+            raise httpcore.ConnectError("the connection pool is closed")
+        if not multiplex:
+            self._unshare(entry)
+        elif entry.active < self._max_streams:
+            if entry not in self._shared:
+                self._shared.append(entry)
+            for _ in range(self._max_streams - entry.active):
+                if not self._waiters:
+                    break
+                self._wake()
+        return conn
+
+    async def _connect(
+        self, request: httpcore.Request
+    ) -> tuple[_Connection, httpcore.AsyncNetworkStream]:
+        timeout = request.extensions.get("timeout", {}).get("connect")
+        origin = self._origin
+        if self._network_backend is None:
+            stream: httpcore.AsyncNetworkStream = await connect_tcp(
+                self._host, origin.port, timeout
+            )
+        else:
+            stream = await self._network_backend.connect_tcp(
+                self._host, origin.port, timeout=timeout
+            )
+        try:
+            if origin.scheme == b"https":
+                ctx = self._ssl_context or ssl.create_default_context()
+                sni = request.extensions.get("sni_hostname") or self._host
+                stream = await stream.start_tls(ctx, server_hostname=sni, timeout=timeout)
+                ssl_object = stream.get_extra_info("ssl_object")
+                h2 = ssl_object is not None and ssl_object.selected_alpn_protocol() == "h2"
+            else:
+                h2 = self._http2 and not self._http1  # h2c with prior knowledge
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await stream.aclose()
+            raise
+        if h2:
+            return HTTP2Connection(origin, stream, self._keepalive_expiry), stream
+        return HTTP11Connection(origin, stream, self._keepalive_expiry), stream
 
     # -- internals ------------------------------------------------------------------------------
 
@@ -255,7 +377,7 @@ class ConnectionPool:
         while shared:
             entry = shared[-1]
             conn = entry.conn
-            if conn.is_closed() or (entry.multiplex and not conn.is_available()):
+            if conn is not None and (conn.is_closed() or not conn.is_available()):
                 shared.pop()
                 if entry.active == 0:
                     self._discard(entry)
@@ -268,25 +390,17 @@ class ConnectionPool:
         while idle:
             entry = idle.pop()
             conn = entry.conn
-            if conn.has_expired() or not conn.is_available():
+            if conn is None or conn.has_expired() or not conn.is_available():
                 self._discard(entry)
                 continue
             entry.active = 1
             return entry
         if len(self._entries) < self._max_connections:
-            conn = httpcore.AsyncHTTPConnection(
-                origin=self._origin,
-                ssl_context=self._ssl_context,
-                keepalive_expiry=self._keepalive_expiry,
-                http1=self._http1,
-                http2=self._http2,
-                network_backend=self._network_backend,
-            )
-            entry = _Entry(conn)
+            entry = _Entry()
             entry.active = 1
             self._entries.add(entry)
             if self._maybe_h2 and self._max_streams > 1:
-                self._shared.append(entry)
+                shared.append(entry)
             return entry
         return None
 
@@ -332,11 +446,18 @@ class ConnectionPool:
                 event.set()
                 return
 
+    def _unshare(self, entry: _Entry) -> None:
+        try:
+            self._shared.remove(entry)
+        except ValueError:
+            pass
+
     def _discard(self, entry: _Entry) -> None:
         self._entries.discard(entry)
-        if not entry.conn.is_closed():
+        conn = entry.conn
+        if conn is not None and not conn.is_closed():
             # expired or surplus: closed by the next awaiting caller (_close_pending)
-            self._to_close.append(entry.conn)
+            self._to_close.append(conn)
 
     async def _close_pending(self) -> None:
         if not self._to_close:
@@ -351,28 +472,22 @@ class ConnectionPool:
 
     def _release(self, entry: _Entry) -> None:
         entry.active -= 1
-        conn = entry.conn
         if self._closed:
             return
-        if conn.is_closed():
+        conn = entry.conn
+        if conn is None:
+            if entry.failed:  # it failed to open
+                self._unshare(entry)
+                if entry.active <= 0:
+                    self._entries.discard(entry)
+            # else: a request gave up waiting for it to open; the slot is free again
+        elif conn.is_closed():
             if entry.active <= 0:
                 self._entries.discard(entry)
-                try:
-                    self._shared.remove(entry)
-                except ValueError:
-                    pass
-            self._wake()
-            return
-        if entry.multiplex:
+                self._unshare(entry)
+        elif entry.multiplex:
             if entry.active < self._max_streams and entry not in self._shared:
                 self._shared.append(entry)
-        elif entry.multiplex is None:
-            # never got a response (connect failed, or not yet known)
-            if entry.active <= 0:
-                if conn.is_idle() and conn.is_available():
-                    self._idle.append(entry)
-                else:
-                    self._drop(entry)
         elif entry.active <= 0:
             if conn.is_idle() and len(self._idle) < self._max_keepalive:
                 self._idle.append(entry)
@@ -391,8 +506,5 @@ class ConnectionPool:
         self._wake()
 
     def _drop(self, entry: _Entry) -> None:
-        try:
-            self._shared.remove(entry)
-        except ValueError:
-            pass
+        self._unshare(entry)
         self._discard(entry)

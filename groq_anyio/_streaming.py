@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -26,6 +27,7 @@ from ._errors import (
     APIConnectionError,
     APIError,
     APIResponseValidationError,
+    APITimeoutError,
     ClientClosedError,
     make_status_error,
 )
@@ -40,6 +42,7 @@ __all__ = ["ChatStream"]
 
 _chunk_decoder = msgspec.json.Decoder(ChatCompletionChunk)
 _json_decode = msgspec.json.decode
+_NO_EVENTS: list[Any] = []  # shared, never mutated
 _DRAIN_LIMIT = 64 * 1024
 _DRAIN_SECONDS = 1.0
 
@@ -58,10 +61,19 @@ class ChatStream:
         "_done",
         "_finished",
         "_closed",
+        "_idle_timeout",
+        "_on_close",
         "timings",
     )
 
-    def __init__(self, raw: RawResponse, timings: Timings) -> None:
+    def __init__(
+        self,
+        raw: RawResponse,
+        timings: Timings,
+        *,
+        idle_timeout: float | None = None,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
         self._raw = raw
         self._iter = raw.stream.__aiter__()
         self._scanner = SSEScanner()
@@ -71,6 +83,11 @@ class ChatStream:
         self._done = False  # [DONE] seen, or the body ended
         self._finished = False  # a finish_reason was seen: only the tail of the body is left
         self._closed = False
+        #: seconds allowed between network reads once the stream is open (None: no limit
+        #: beyond the transport's read timeout); set by the pipeline after the first event
+        self._idle_timeout = idle_timeout
+        #: called once when the stream is closed (the pipeline's open-stream slot)
+        self._on_close = on_close
         #: monotonic stamps of this stream (see :class:`~groq_anyio.Timings`)
         self.timings = timings
 
@@ -114,7 +131,14 @@ class ChatStream:
             index = self._index
             if index < len(events):
                 event = events[index]
-                self._index = index + 1
+                index += 1
+                if index < len(events):
+                    self._index = index
+                else:
+                    # drop the used-up list now: its events are views of the network chunk,
+                    # which would otherwise stay alive while the caller waits for the next one
+                    self._events = events = _NO_EVENTS
+                    self._index = 0
                 data = event.data
                 if event.event is not None and event.event != "message":
                     if event.event == "error":
@@ -150,50 +174,122 @@ class ChatStream:
             if self._done:
                 await self._release()
                 raise StopAsyncIteration
-            events = await self._fill()
+            if self._closed or self._idle_timeout is not None:
+                events = await self._fill()
+                continue
+            # _fill() inlined: one call and one coroutine resumption less per network read
+            try:
+                self._events = events = self._scanner.feed(await self._iter.__anext__())
+            except BaseException as exc:
+                events = await self._fill_failed(exc)
+            self._index = 0
 
     async def _fill(self) -> list[Any]:
         """Read the next network chunk and scan it; returns the new event list."""
         if self._closed:
             raise ClientClosedError("the stream is closed")
         try:
-            try:
+            if self._idle_timeout is None:
                 data = await self._iter.__anext__()
-            except StopAsyncIteration:
-                self._done = True
-                self._events = events = self._scanner.close()
-                self._index = 0
-                if not events and not self._finished:
-                    await self._abort()
-                    raise APIConnectionError(
-                        "the stream ended before [DONE]: the response was cut short",
-                        request_id=self.request_id,
-                    ) from None
-                return events
+            else:
+                data = await self._next_within(self._idle_timeout)
             self._events = events = self._scanner.feed(data)
+        except BaseException as exc:
+            events = await self._fill_failed(exc)
+        self._index = 0
+        return events
+
+    async def _fill_failed(self, exc: BaseException) -> list[Any]:
+        """Reading or scanning the next network chunk raised ``exc``: the end of the body
+        (returns the last events), or an error to report (raises)."""
+        if isinstance(exc, StopAsyncIteration):
+            self._done = True
+            self._events = events = self._scanner.close()
             self._index = 0
+            if not events and not self._finished:
+                await self._abort()
+                raise APIConnectionError(
+                    "the stream ended before [DONE]: the response was cut short",
+                    request_id=self.request_id,
+                ) from None
             return events
-        except SSEError as exc:
+        if isinstance(exc, SSEError):
             await self._abort()
             raise APIResponseValidationError(
                 f"malformed event stream: {exc}", request_id=self.request_id
             ) from exc
-        except (APIError, StopAsyncIteration):
-            raise
-        except Exception as exc:
+        if isinstance(exc, APIError):
+            raise exc
+        if isinstance(exc, Exception):
             from ._transport import map_exception
 
             mapped = map_exception(exc)
             await self._abort()
             if mapped is None:
-                raise
+                raise exc
             raise mapped from exc
-        except BaseException:
-            # cancelled while reading: the connection is mid-body, close it
+        # cancelled while reading: the connection is mid-body, close it
+        await self._abort()
+        raise exc
+
+    async def _next_within(self, seconds: float) -> bytes:
+        """The next network chunk, or ``APITimeoutError`` after ``seconds`` of silence."""
+        with anyio.move_on_after(seconds):
+            return await self._iter.__anext__()
+        await self._abort()
+        raise APITimeoutError(
+            f"the stream stalled: no data for {seconds} s (stream_idle_timeout)",
+            request_id=self.request_id,
+        )
+
+    async def _prime(self, retry_in_band: bool = True) -> None:
+        """Read until the first event is in, before the stream is handed to the caller.
+
+        Used by the pipeline so that a stream failing before anything reached the caller (a
+        reset, a stall, an in-band error as the very first event) can still be retried like
+        any request. Transport failures raise; an in-band error as the first event raises only
+        with ``retry_in_band`` and when it is retryable (otherwise iteration reports it, as it
+        would any later one). The idle timeout does not apply here.
+        """
+        events = self._events
+        while not events:
+            if self._done:
+                return
+            idle, self._idle_timeout = self._idle_timeout, None
+            try:
+                events = await self._fill()
+            finally:
+                self._idle_timeout = idle
+        event = events[0]
+        data = event.data
+        if not retry_in_band:
+            return
+        if event.event is None or event.event == "message":
+            try:
+                chunk = _chunk_decoder.decode(data)
+            except msgspec.DecodeError:
+                return  # [DONE], or undecodable: iteration reports it
+            if chunk.error is None and (chunk.x_groq is None or chunk.x_groq.error is None):
+                return
+        elif event.event != "error":
+            return
+        error = self._in_band_error(data)
+        if error.retryable:
             await self._abort()
-            raise
+            raise error
+
+    def _release_slot(self) -> None:
+        on_close = self._on_close
+        if on_close is not None:
+            self._on_close = None
+            on_close()
 
     async def _raise_in_band(self, data: Any) -> NoReturn:
+        error = self._in_band_error(data)
+        await self._abort()
+        raise error
+
+    def _in_band_error(self, data: Any) -> APIError:
         try:
             body = _json_decode(data)
         except msgspec.DecodeError:
@@ -211,8 +307,7 @@ class ChatStream:
             if isinstance(sc, int) and not isinstance(sc, bool) and 100 <= sc <= 599:
                 status = sc
         headers = self._raw.headers
-        await self._abort()
-        raise make_status_error(
+        return make_status_error(
             status,
             {"error": err_obj} if isinstance(err_obj, dict) else body,
             headers=headers,
@@ -241,10 +336,17 @@ class ChatStream:
             return
         self._closed = True
         self._done = True
-        await self._raw.stream.aclose()
+        self._events = []  # nothing buffered is handed out after closing
+        self._index = 0
+        try:
+            await self._raw.stream.aclose()
+        finally:
+            self._release_slot()
 
     async def _drain_and_close(self) -> None:
         self._closed = True
+        self._events = []
+        self._index = 0
         stream = self._raw.stream
         with anyio.CancelScope(shield=True):
             with anyio.move_on_after(_DRAIN_SECONDS):
@@ -256,7 +358,10 @@ class ChatStream:
                             break
                 except Exception:
                     pass
-            await stream.aclose()
+            try:
+                await stream.aclose()
+            finally:
+                self._release_slot()
 
     async def aclose(self) -> None:
         """Release the response. Safe to call more than once, and from a cancelled task."""
@@ -286,6 +391,10 @@ class ChatStream:
     def __del__(self) -> None:
         if not getattr(self, "_closed", True):
             self._raw.stream.abandon()
+            try:
+                self._release_slot()
+            except Exception:  # pragma: no cover - a limiter that cannot be released here
+                pass
             warnings.warn(
                 "a ChatStream was garbage-collected without being closed; use `async with stream:`",
                 ResourceWarning,

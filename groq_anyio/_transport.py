@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import ssl
 import time
-from collections.abc import AsyncIterable, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 from typing import Any, Final
 from urllib.parse import quote, urlencode
 
@@ -18,6 +18,7 @@ import httpcore
 
 from ._config import ClientConfig, RedactedBytes, Timeout
 from ._errors import APIConnectionError, APITimeoutError, ClientClosedError
+from ._network import KNOWN_HTTPCORE
 from ._pool import ConnectionPool, PooledStream, PoolStats
 from ._version import __version__
 
@@ -36,6 +37,64 @@ _CONNECTION_ERRORS = (
     anyio.ClosedResourceError,
     anyio.EndOfStream,
 )
+
+
+_Limits = dict[str, float | None]
+_HTTP_VERSIONS = {b"HTTP/1.1": "HTTP/1.1", b"HTTP/2": "HTTP/2", b"HTTP/1.0": "HTTP/1.0"}
+_new_request = httpcore.Request.__new__
+
+
+class _Body:
+    """A bytes request body as httpcore wants it: an async iterable (of one chunk), which can
+    be iterated again if the request is resent."""
+
+    __slots__ = ("_content",)
+
+    def __init__(self, content: bytes) -> None:
+        self._content = content
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self._content
+
+
+def _request(
+    method: bytes,
+    url: httpcore.URL,
+    headers: list[tuple[bytes, bytes]],
+    content: bytes | AsyncIterable[bytes],
+    extensions: dict[str, Any],
+) -> httpcore.Request:
+    """An ``httpcore.Request`` from values that are already in httpcore's own types.
+
+    ``httpcore.Request()`` re-checks every header name and value (two calls per header) and
+    wraps the body; h11/h2 validate the headers again when they serialise them, and ours were
+    built from validated configuration. So on the httpcore versions whose ``Request`` is known
+    (1.0.x) the attributes are set directly.
+    """
+    body: AsyncIterable[bytes] = _Body(content) if isinstance(content, bytes) else content
+    if not KNOWN_HTTPCORE:  # pragma: no cover
+        return httpcore.Request(method, url, headers=headers, content=body, extensions=extensions)
+    request = _new_request(httpcore.Request)
+    request.method = method
+    request.url = url
+    request.headers = headers
+    request.stream = body
+    request.extensions = extensions
+    return request
+
+
+def _request_phase_limits(limits: _Limits, total: float | None) -> _Limits:
+    """``limits`` for the request phase, which runs under the call's total deadline: a read or
+    write limit that cannot end before that deadline is dropped (it would only cost a cancel
+    scope per socket operation)."""
+    if total is None:
+        return limits
+    phase = dict(limits)
+    for key in ("read", "write"):
+        value = phase[key]
+        if value is not None and value >= total:
+            phase[key] = None
+    return phase
 
 
 def create_ssl_context(
@@ -208,6 +267,8 @@ class Transport:
         for name, value in config.default_headers:
             self._base_headers.append((name.encode("latin-1"), value.encode("latin-1")))
         self._urls: dict[str, httpcore.URL] = {}
+        #: id(Timeout) -> (the Timeout, request-phase limits, body-phase limits)
+        self._limits: dict[int, tuple[Timeout, _Limits, _Limits]] = {}
         self._closed = False
 
     # -- request building -------------------------------------------------------------------------
@@ -270,10 +331,12 @@ class Transport:
         """
         if self._closed:
             raise ClientClosedError("the client is closed")
-        limits = timeout.httpcore_extension()
-        request = httpcore.Request(
-            method, url, headers=headers, content=body, extensions={"timeout": limits}
-        )
+        cached = self._limits.get(id(timeout))
+        if cached is None or cached[0] is not timeout:
+            cached = self._cache_limits(timeout)
+        _, phase_limits, limits = cached
+        extensions = {"timeout": phase_limits}
+        request = _request(method, url, headers, body, extensions)
         try:
             response = await self._pool.send(
                 request, limits["pool"], resendable=isinstance(body, bytes)
@@ -283,15 +346,26 @@ class Transport:
             if mapped is None:
                 raise
             raise mapped from exc
+        # past the headers the call's deadline may no longer apply (a stream): from here on
+        # httpcore reads the body with the full per-read limit
+        extensions["timeout"] = limits
         version = response.extensions.get("http_version", b"HTTP/1.1")
         stream = response.stream
         assert isinstance(stream, PooledStream)
         return RawResponse(
             response.status,
             response.headers,
-            version.decode("ascii") if isinstance(version, bytes) else str(version),
+            _HTTP_VERSIONS.get(version) or version.decode("ascii"),
             stream,
         )
+
+    def _cache_limits(self, timeout: Timeout) -> tuple[Timeout, _Limits, _Limits]:
+        limits = timeout.httpcore_extension()
+        cached = (timeout, _request_phase_limits(limits, timeout.total), limits)
+        if len(self._limits) >= 64:
+            self._limits.clear()
+        self._limits[id(timeout)] = cached
+        return cached
 
     async def aclose(self) -> None:
         self._closed = True

@@ -54,6 +54,8 @@ from .types.shared import FunctionDefinition
 __all__ = [
     "CHAT_ROLES",
     "CHAT_TOOL_TYPES",
+    "MAX_BASE64_IMAGE_BYTES",
+    "MAX_IMAGES_PER_REQUEST",
     "REASONING_EFFORTS",
     "REASONING_FORMATS",
     "SERVICE_TIERS",
@@ -72,6 +74,9 @@ REASONING_EFFORTS = frozenset({"none", "default", "low", "medium", "high"})
 SERVICE_TIERS = frozenset({"auto", "on_demand", "flex", "performance"})
 MAX_TOOLS = 128
 MAX_STOP = 4
+#: vision: images per request, and the size of base64 (``data:``) images in one request
+MAX_IMAGES_PER_REQUEST = 5
+MAX_BASE64_IMAGE_BYTES = 4 * 1024 * 1024
 
 _TEXT_PARTS = frozenset({"text"})
 _ALL_PARTS = frozenset({"text", "image_url", "document"})
@@ -150,8 +155,12 @@ def _check_choice(param: str, v: object, allowed: frozenset[str]) -> None:
 # Paths such as ``messages[3].content[1].text`` are only formatted when a check fails.
 
 
-def _check_parts(i: int, content: object, allowed: frozenset[str]) -> None:
-    """Content of ``messages[i]`` that is not a ``str``: must be a list of known parts."""
+def _check_parts(i: int, content: object, allowed: frozenset[str]) -> tuple[int, int]:
+    """Content of ``messages[i]`` that is not a ``str``: must be a list of known parts.
+
+    Returns the number of image parts and the length of their ``data:`` URLs.
+    """
+    images = b64 = 0
     if content is None or content is _MISSING:
         _fail(f"messages[{i}].content", "is required")
     if not isinstance(content, (list, tuple)):
@@ -170,10 +179,16 @@ def _check_parts(i: int, content: object, allowed: frozenset[str]) -> None:
             elif kind == "image_url":
                 image = part.get("image_url")
                 if isinstance(image, dict):
-                    if not isinstance(image.get("url"), str):
+                    url = image.get("url")
+                    if not isinstance(url, str):
                         _fail(f"messages[{i}].content[{j}].image_url.url", "must be a string")
-                elif type(image) is not ImageURL:
+                elif type(image) is ImageURL:
+                    url = image.url
+                else:
                     _fail(f"messages[{i}].content[{j}].image_url", "must be an object with a url")
+                images += 1
+                if url[:5] == "data:":
+                    b64 += len(url)
             else:
                 doc = part.get("document")
                 if isinstance(doc, dict):
@@ -188,11 +203,17 @@ def _check_parts(i: int, content: object, allowed: frozenset[str]) -> None:
                     f"messages[{i}].content[{j}]",
                     f"must be a content part, not {type(part).__name__}",
                 )
+            if kind == "image_url":
+                images += 1
+                url = part.image_url.url
+                if isinstance(url, str) and url[:5] == "data:":
+                    b64 += len(url)
         if kind not in allowed:
             _fail(
                 f"messages[{i}].content[{j}].type",
                 f"{kind!r} parts are not allowed in a {_ROLE_OF_ALLOWED[allowed]} message",
             )
+    return images, b64
 
 
 def _check_tool_calls(i: int, calls: object) -> None:
@@ -229,6 +250,7 @@ def _check_messages(messages: object) -> None:
         _fail("messages", f"must be a list of messages, not {type(messages).__name__}")
     if not messages:
         _fail("messages", "must contain at least one message")
+    images = b64 = 0
     for i, m in enumerate(messages):
         if isinstance(m, dict):
             role = m.get("role")
@@ -247,7 +269,9 @@ def _check_messages(messages: object) -> None:
             _fail(f"messages[{i}].name", "must be a string")
         if role == "user" or role == "tool":
             if not isinstance(content, str):
-                _check_parts(i, content, _ALL_PARTS)
+                n_images, n_bytes = _check_parts(i, content, _ALL_PARTS)
+                images += n_images
+                b64 += n_bytes
             if role == "tool":
                 tcid = m.get("tool_call_id") if isinstance(m, dict) else m.tool_call_id
                 if not isinstance(tcid, str):
@@ -281,6 +305,14 @@ def _check_messages(messages: object) -> None:
             _fail(f"messages[{i}].role", "is required")
         else:
             _fail(f"messages[{i}].role", f"must be one of {sorted(CHAT_ROLES)}, got {role!r}")
+    if images > MAX_IMAGES_PER_REQUEST:
+        _fail("messages", f"at most {MAX_IMAGES_PER_REQUEST} images per request, got {images}")
+    if b64 > MAX_BASE64_IMAGE_BYTES:
+        _fail(
+            "messages",
+            f"base64 images may total at most {MAX_BASE64_IMAGE_BYTES // (1024 * 1024)} MB per "
+            f"request, got {b64 / 1e6:.1f} MB: shrink them or pass URLs",
+        )
 
 
 # ------------------------------------------------------------------------------- tools

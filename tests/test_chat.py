@@ -94,6 +94,7 @@ async def test_every_parameter_is_sent(server: GroqTestServer, client: AsyncGroq
         compound_custom={"tools": {"enabled_tools": ["web_search"]}},
         disable_tool_validation=True,
     )
+    server.push(ChatScript(text='{"ok": true}'))  # JSON mode replies are checked to be JSON
     await client.chat.completions.create(model=MODEL, messages=MSGS, **params)  # type: ignore[call-overload]
     sent = server.requests[-1].json()
     expected = {k: v for k, v in params.items() if v is not None}

@@ -765,7 +765,7 @@ async def test_models_unknown_paths_and_bad_json(
     missing = await pool.request("GET", url + "/openai/v1/models/nope")
     assert missing.status == 404
     assert json.loads(missing.content)["error"]["code"] == "model_not_found"
-    for method, path in [("GET", "/"), ("POST", "/openai/v1/embeddings"), ("GET", "/v1/x")]:
+    for method, path in [("GET", "/"), ("POST", "/openai/v1/fine_tuning"), ("GET", "/v1/x")]:
         r = await pool.request(method, url + path)
         assert r.status == 404
         error = json.loads(r.content)["error"]

@@ -703,8 +703,19 @@ valid_message = st.one_of(
 
 @given(messages=st.lists(valid_message, min_size=1, max_size=12), structs=st.booleans())
 def test_valid_message_lists_pass(messages: list[dict[str, Any]], structs: bool) -> None:
+    images = sum(
+        1
+        for m in messages
+        if m["role"] in ("user", "tool") and isinstance(m.get("content"), list)
+        for p in m["content"]
+        if p["type"] == "image_url"
+    )
     if structs:
         messages = [_as_struct(m) for m in messages]
+    if images > 5:  # Groq takes at most 5 images per request
+        with pytest.raises(InvalidParameterError, match="at most 5 images"):
+            validate_chat_request(req(messages=messages))
+        return
     validate_chat_request(req(messages=messages))
 
 

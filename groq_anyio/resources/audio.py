@@ -260,11 +260,14 @@ class Translations:
 
 
 class Audio:
-    """``client.audio``: ``transcriptions`` and ``translations``."""
+    """``client.audio``: ``transcriptions``, ``translations`` and ``speech``."""
 
     def __init__(self, client: AsyncGroq) -> None:
+        from .speech import Speech
+
         self.transcriptions = Transcriptions(client)
         self.translations = Translations(client)
+        self.speech = Speech(client)
 
 
 # ------------------------------------------------------------------------------ the one path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -12,6 +13,7 @@ from .._config import Timeout
 from .._errors import APIResponseValidationError, InvalidParameterError
 from .._streaming import ChatStream
 from .._validation import validate_chat_request
+from ..helpers import _OutputParser, resolve_response_format
 from ..types.chat import ChatCompletion, ChatCompletionRequest
 
 if TYPE_CHECKING:
@@ -72,6 +74,7 @@ class Completions:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ChatStream: ...
 
     @overload
@@ -118,6 +121,7 @@ class Completions:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ChatCompletion: ...
 
     async def create(
@@ -163,28 +167,51 @@ class Completions:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ChatCompletion | ChatStream:
         """Create a chat completion; with ``stream=True`` a :class:`ChatStream` to iterate.
 
         Arguments mirror the official SDK (plain dicts or :mod:`groq_anyio.types` Structs).
         ``None`` means "not sent". Everything is validated before any byte goes out.
+        ``timeout`` (the whole call's deadline, retries and waits included) and
+        ``max_retries`` override the client's for this call.
+
+        ``response_format`` may also be a msgspec Struct type (or a
+        :class:`~groq_anyio.helpers.StructuredOutput`): its JSON schema is sent and the reply is
+        decoded into ``choices[i].message.parsed``. In JSON mode a reply that is not valid JSON
+        (or does not match the type) raises :class:`~groq_anyio.helpers.StructuredOutputError`;
+        for a stream, :meth:`ChatStream.get_final_completion` does the decoding.
         """
         timings = start_timings()
         client = self._client
         if stream is not None and not isinstance(stream, bool):
             raise InvalidParameterError("stream", "must be a bool")
+        parser: _OutputParser | None = None
+        if response_format is not None:
+            response_format, parser = resolve_response_format(response_format)
+        # (list-valued parameters: checked inline, a call each is too much on the hot path)
+        if documents is not None and not isinstance(documents, list):
+            documents = _as_list("documents", documents)
+        if exclude_domains is not None and not isinstance(exclude_domains, list):
+            exclude_domains = _as_list("exclude_domains", exclude_domains)
+        if functions is not None and not isinstance(functions, list):
+            functions = _as_list("functions", functions)
+        if include_domains is not None and not isinstance(include_domains, list):
+            include_domains = _as_list("include_domains", include_domains)
+        if tools is not None and not isinstance(tools, list):
+            tools = _as_list("tools", tools)
         request = ChatCompletionRequest(
             model=model,
             messages=messages if isinstance(messages, list) else _as_list("messages", messages),
             citation_options=citation_options,
             compound_custom=compound_custom,
             disable_tool_validation=disable_tool_validation,
-            documents=_opt_list("documents", documents),
-            exclude_domains=_opt_list("exclude_domains", exclude_domains),
+            documents=documents,
+            exclude_domains=exclude_domains,
             frequency_penalty=frequency_penalty,
             function_call=function_call,
-            functions=_opt_list("functions", functions),
-            include_domains=_opt_list("include_domains", include_domains),
+            functions=functions,
+            include_domains=include_domains,
             include_reasoning=include_reasoning,
             logit_bias=logit_bias,
             logprobs=logprobs,
@@ -206,25 +233,26 @@ class Completions:
             stream_options=stream_options,
             temperature=temperature,
             tool_choice=tool_choice,
-            tools=_opt_list("tools", tools),
+            tools=tools,
             top_logprobs=top_logprobs,
             top_p=top_p,
             user=user,
         )
         validate_chat_request(request)
-        options = client._request_options(timeout, extra_headers, extra_query)
+        options = client._request_options(timeout, extra_headers, extra_query, max_retries)
         body = _encode(request, extra_body)
         if stream:
-            raw, _ = await client._send(
-                b"POST",
-                _PATH,
-                body,
-                options=options,
-                timings=timings,
-                accept=b"text/event-stream",
-                read_body=False,
+            # the pipeline returns once the first event is in: until then a failure is retried
+            factory: Any = (
+                ChatStream
+                if parser is None
+                else functools.partial(_StructuredChatStream, parser=parser)
             )
-            return ChatStream(raw, timings)
+            opened = await client._open_stream(
+                b"POST", _PATH, body, options=options, timings=timings, open_stream=factory
+            )
+            assert isinstance(opened, ChatStream)
+            return opened
         raw, data = await client._send(b"POST", _PATH, body, options=options, timings=timings)
         assert data is not None
         try:
@@ -236,6 +264,8 @@ class Completions:
                 body=data[:2000].decode("utf-8", "replace"),
             ) from None
         completion._attach(raw, timings)
+        if parser is not None:
+            parser.parse_completion(completion, raw.header(b"x-request-id"))
         return completion
 
 
@@ -244,16 +274,35 @@ class Chat:
         self.completions = Completions(client)
 
 
+class _StructuredChatStream(ChatStream):
+    """A ChatStream whose final completion decodes the structured output (``message.parsed``).
+
+    Only :meth:`get_final_completion` differs: the per-chunk path is ChatStream's own.
+    """
+
+    __slots__ = ("_parser",)
+
+    def __init__(self, raw: Any, timings: Any, parser: _OutputParser) -> None:
+        super().__init__(raw, timings)
+        self._parser = parser
+
+    def get_final_completion(self) -> ChatCompletion:
+        """The completion rebuilt from the chunks, with ``message.parsed`` decoded.
+
+        Call it once the stream is consumed: a partial reply is not valid JSON.
+
+        Raises:
+            StructuredOutputError: the reply is not valid JSON or does not match the type.
+        """
+        completion = super().get_final_completion()
+        self._parser.parse_completion(completion, self.request_id)
+        return completion
+
+
 def _as_list(name: str, value: Any) -> list[Any]:
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
         raise InvalidParameterError(name, f"must be a list, not {type(value).__name__}")
     return list(value)
-
-
-def _opt_list(name: str, value: Any) -> list[Any] | None:
-    if value is None or isinstance(value, list):
-        return value
-    return _as_list(name, value)
 
 
 def _encode(request: ChatCompletionRequest, extra_body: Mapping[str, Any] | None) -> bytes:

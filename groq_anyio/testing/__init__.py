@@ -12,10 +12,16 @@ Real HTTP/1.1 (h11) and HTTP/2 (h2) over anyio, on loopback, optionally with TLS
 Synchronous code: ``with GroqTestServer().run_in_thread() as server: ...``.
 """
 
+from .._resilience import FakeClock as FakeClock
 from ._exchange import Exchange as Exchange
 from ._exchange import HeaderList as HeaderList
 from ._exchange import RecordedRequest as RecordedRequest
 from ._exchange import Reply as Reply
+from ._faults import CloseAfterResponse as CloseAfterResponse
+from ._faults import GoAway as GoAway
+from ._faults import StallBody as StallBody
+from ._faults import Trickle as Trickle
+from ._faults import fault_mix as fault_mix
 from ._replies import DropConnection as DropConnection
 from ._replies import ErrorReply as ErrorReply
 from ._replies import RawReply as RawReply
@@ -45,6 +51,13 @@ __all__ = [
     "DropConnection",
     "ResetStream",
     "Stall",
+    "StallBody",
+    "Trickle",
+    "CloseAfterResponse",
+    "GoAway",
+    "fault_mix",
+    # virtual time for the client's retry and rate-limit waits
+    "FakeClock",
     # extending: the response side seen by a Reply
     "Exchange",
     "HeaderList",

@@ -345,3 +345,17 @@ class H2Exchange(Exchange):
             owner.h2.reset_stream(self.stream_id, error_code)
         await owner.drain()
         raise ClientGone("stream reset by the reply")
+
+    async def goaway(self, last_stream_id: int | None = None, error_code: int = 0) -> NoReturn:
+        """Send GOAWAY, then close the connection (fault injection).
+
+        ``last_stream_id`` is the highest stream the server says it processed; by default the
+        one before this stream, i.e. this request was refused and may be sent again elsewhere.
+        """
+        owner = self._owner
+        last = max(0, self.stream_id - 2) if last_stream_id is None else last_stream_id
+        with contextlib.suppress(h2.exceptions.ProtocolError):
+            owner.h2.close_connection(error_code=error_code, last_stream_id=last)
+        with contextlib.suppress(ClientGone):
+            await owner.drain()
+        raise ConnectionDropRequested(False)

@@ -23,6 +23,7 @@ from typing import Any, Literal
 import anyio
 import msgspec
 
+from ._endpoints import handle_endpoint
 from ._exchange import Exchange, RecordedRequest, Reply, merge_headers
 from ._groq import (
     CHAT_PATH,
@@ -133,6 +134,12 @@ class ChatScript(Reply, frozen=True):
         route = req.route
         if route == CHAT_PATH and req.method == "POST":
             await self._chat(exchange)
+        elif route.endswith("/responses") and req.method == "POST":
+            from ._responses_api import respond_responses  # (import cycle)
+
+            await respond_responses(self, exchange)
+        elif await handle_endpoint(self, exchange):
+            return  # models, files, batches, embeddings, speech: see _endpoints.py
         elif route == MODELS_PATH and req.method == "GET":
             await exchange.respond(200, self._headers(exchange, b"application/json"), models_body())
         elif route.startswith(MODELS_PATH + "/") and req.method == "GET":

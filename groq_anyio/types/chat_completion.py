@@ -193,11 +193,13 @@ class ExecutedTool(GroqModel):
 # ---------------------------------------------------------------------------- messages
 
 
-class ChatCompletionMessage(GroqModel):
+class ChatCompletionMessage(GroqModel, dict=True, gc=True):
     """The assistant message of a completion.
 
     ``reasoning`` is set for reasoning models when ``reasoning_format="parsed"`` (or by default on
-    some models); ``channel`` is the harmony channel some models report.
+    some models); ``channel`` is the harmony channel some models report. ``parsed`` holds the
+    decoded content when the request asked for a structured output (it is not part of the
+    value: :meth:`to_dict` and equality ignore it).
     """
 
     role: str
@@ -208,6 +210,12 @@ class ChatCompletionMessage(GroqModel):
     function_call: FunctionCall | None = None
     executed_tools: list[ExecutedTool] | None = None
     annotations: list[Annotation] | None = None
+
+    @property
+    def parsed(self) -> Any:
+        """The content decoded by the request's structured output type, or as JSON in JSON mode
+        (``None`` otherwise, and for a reply made only of tool calls)."""
+        return self.__dict__.get("parsed")
 
     def to_param(self, *, include_reasoning: bool = False) -> AssistantMessage:
         """Return this reply as an :class:`~groq_anyio.types.AssistantMessage` for the next turn.

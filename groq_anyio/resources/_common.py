@@ -1,0 +1,159 @@
+"""What the JSON resources (models, embeddings, files, batches, speech) share: path ids, the
+JSON request/decode round trip, streamed downloads and small argument checks."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+from urllib.parse import quote
+
+import msgspec
+
+from .._client import NotGiven, start_timings
+from .._config import Timeout
+from .._download import BinaryResponse
+from .._errors import APIResponseValidationError, InvalidParameterError
+
+if TYPE_CHECKING:
+    from .._client import AsyncGroq
+    from .._transport import RawResponse
+
+__all__ = [
+    "JSON_CONTENT_TYPE",
+    "check_number",
+    "check_str",
+    "decode_response",
+    "encode_json",
+    "open_binary",
+    "path_id",
+    "request_json",
+]
+
+T = TypeVar("T")
+
+_encoder: Final = msgspec.json.Encoder()
+#: the request content type of JSON bodies
+JSON_CONTENT_TYPE: Final = b"application/json"
+
+
+def path_id(param: str, value: object) -> str:
+    """``value`` checked (a non-empty ``str``) and percent-encoded as exactly one path segment.
+
+    ``/``, ``?``, ``#``, ``%`` and everything else outside the unreserved set are encoded, so an
+    id can never change the request's path or query. ``.`` and ``..`` are refused: servers and
+    proxies resolve them as dot segments even when percent-encoded.
+    """
+    if not isinstance(value, str):
+        kind = type(value).__name__
+        raise InvalidParameterError(param, f"must be a non-empty string, not {kind}")
+    if not value.strip():
+        raise InvalidParameterError(param, "must be a non-empty string")
+    if value in (".", ".."):
+        raise InvalidParameterError(param, f"{value!r} is not a valid id")
+    try:
+        return quote(value, safe="")
+    except UnicodeEncodeError:
+        raise InvalidParameterError(param, "must be valid Unicode text") from None
+
+
+def check_str(param: str, value: object, *, allow_none: bool = False) -> str | None:
+    """A non-empty (not only whitespace) string, or ``None`` when ``allow_none``."""
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidParameterError(param, "must be a non-empty string")
+    return value
+
+
+def check_number(param: str, value: object, low: float, high: float) -> float:
+    """A finite int or float (not a bool) within ``[low, high]``."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not low <= value <= high
+    ):
+        raise InvalidParameterError(param, f"must be a number between {low:g} and {high:g}")
+    return float(value)
+
+
+def encode_json(request: Any, extra_body: Mapping[str, Any] | None) -> bytes:
+    """The request Struct as JSON, with ``extra_body``'s keys added (replacing same-named ones)."""
+    try:
+        if not extra_body:
+            return _encoder.encode(request)
+        if not isinstance(extra_body, Mapping):
+            raise InvalidParameterError("extra_body", "must be a mapping")
+        merged = msgspec.to_builtins(request)
+        merged.update(extra_body)
+        return _encoder.encode(merged)
+    except (TypeError, msgspec.EncodeError) as exc:
+        raise InvalidParameterError("body", f"cannot be encoded as JSON: {exc}") from None
+
+
+def decode_response(raw: RawResponse, data: bytes, decoder: msgspec.json.Decoder[T]) -> T:
+    """``data`` decoded; an undecodable body raises :class:`APIResponseValidationError`."""
+    try:
+        return decoder.decode(data)
+    except msgspec.DecodeError as exc:
+        name = getattr(decoder.type, "__name__", str(decoder.type))
+        raise APIResponseValidationError(
+            f"the response is not a {name}: {exc}",
+            request_id=raw.header(b"x-request-id"),
+            body=data[:2000].decode("utf-8", "replace"),
+        ) from None
+
+
+async def request_json(
+    client: AsyncGroq,
+    method: bytes,
+    path: str,
+    decoder: msgspec.json.Decoder[T],
+    *,
+    body: bytes = b"",
+    content_type: bytes | None = None,
+    extra_headers: Mapping[str, str] | None,
+    extra_query: Mapping[str, Any] | None,
+    timeout: float | Timeout | NotGiven | None,
+) -> T:
+    """Send one request (``body=b""``: none) and decode its JSON answer."""
+    timings = start_timings()
+    options = client._request_options(timeout, extra_headers, extra_query)
+    raw, data = await client._send(
+        method, path, body, options=options, timings=timings, content_type=content_type
+    )
+    assert data is not None
+    return decode_response(raw, data, decoder)
+
+
+async def open_binary(
+    client: AsyncGroq,
+    method: bytes,
+    path: str,
+    *,
+    accept: bytes,
+    body: bytes = b"",
+    content_type: bytes | None = None,
+    extra_headers: Mapping[str, str] | None,
+    extra_query: Mapping[str, Any] | None,
+    timeout: float | Timeout | NotGiven | None,
+) -> BinaryResponse:
+    """Send one request and return its body unread, as a :class:`BinaryResponse` to stream.
+
+    The call's deadline covers the request up to the response headers; the per-phase ``read``
+    timeout bounds every wait for the next chunk.
+    """
+    timings = start_timings()
+    options = client._request_options(timeout, extra_headers, extra_query)
+    raw, _ = await client._send(
+        method,
+        path,
+        body,
+        options=options,
+        timings=timings,
+        content_type=content_type,
+        accept=accept,
+        read_body=False,
+    )
+    return BinaryResponse(raw, timings)

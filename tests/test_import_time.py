@@ -1,0 +1,121 @@
+"""What ``import groq_anyio`` costs, checked without a clock, and the lazy public surface.
+
+``import groq_anyio`` imports nothing but the package itself: every public name is loaded on
+first use (PEP 562 ``__getattr__``). ``from groq_anyio import AsyncGroq`` brings in the client's
+own modules and what they stand on (msgspec, anyio) but nothing that is only needed once a
+client exists: httpcore (which imports trio eagerly when it is installed), h11, h2, ssl. The
+costs are counted in modules imported, in fresh interpreters, so the checks do not depend on
+how busy the machine is.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import groq_anyio
+import groq_anyio.types
+
+#: never imported by ``import groq_anyio`` nor by ``from groq_anyio import AsyncGroq``
+NETWORK_STACK = {"httpcore", "h11", "h2", "hpack", "hyperframe", "trio", "ssl", "_ssl"}
+#: also not needed before a client exists (heavy, or only for rare paths)
+DEFERRED = {"truststore", "certifi", "email", "socket", "select", "selectors", "asyncio"}
+#: modules ``from groq_anyio import AsyncGroq`` may add on top of ``import msgspec, anyio``
+CLIENT_IMPORT_BUDGET = 60
+
+
+def _new_modules(statement: str, baseline: str = "pass") -> list[str]:
+    """Modules a fresh interpreter imports for ``statement`` after running ``baseline``."""
+    code = (
+        "import sys, json\n"
+        f"{baseline}\n"
+        "before = set(sys.modules)\n"
+        f"{statement}\n"
+        "print(json.dumps(sorted(set(sys.modules) - before)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
+def _top_level(modules: list[str]) -> set[str]:
+    return {m.split(".")[0] for m in modules}
+
+
+def test_import_groq_anyio_imports_only_itself() -> None:
+    new = _new_modules("import groq_anyio")
+    assert set(new) <= {"groq_anyio", "groq_anyio._version"}, new
+
+
+def test_client_import_leaves_the_network_stack_for_later() -> None:
+    new = _new_modules("from groq_anyio import AsyncGroq")
+    assert not _top_level(new) & (NETWORK_STACK | DEFERRED), sorted(
+        _top_level(new) & (NETWORK_STACK | DEFERRED)
+    )
+
+
+def test_client_import_module_budget() -> None:
+    new = _new_modules("from groq_anyio import AsyncGroq", baseline="import msgspec, anyio")
+    ours = [m for m in new if m.startswith("groq_anyio")]
+    print(f"\n{len(new)} modules beyond msgspec and anyio ({len(ours)} of groq_anyio): {new}")
+    assert len(new) <= CLIENT_IMPORT_BUDGET
+    # one API area's types do not pull in the others
+    assert not {"groq_anyio.types.audio", "groq_anyio.types.batches"} & set(new)
+
+
+def test_types_package_is_lazy() -> None:
+    new = _new_modules("import groq_anyio.types.chat")
+    assert "groq_anyio.types.audio" not in new
+    assert "groq_anyio.types.responses" not in new
+
+
+@pytest.mark.parametrize("package", [groq_anyio, groq_anyio.types], ids=lambda p: p.__name__)
+def test_every_public_name_resolves(package: object) -> None:
+    names = package.__all__  # type: ignore[attr-defined]
+    assert len(set(names)) == len(names), "duplicate names in __all__"
+    for name in names:
+        assert getattr(package, name) is not None or name == "NOT_GIVEN", name
+    listed = dir(package)
+    assert set(names) <= set(listed)
+    with pytest.raises(AttributeError):
+        getattr(package, "NoSuchName")  # noqa: B009
+
+
+def test_star_imports() -> None:
+    for package in ("groq_anyio", "groq_anyio.types"):
+        namespace: dict[str, object] = {}
+        exec(f"from {package} import *", namespace)
+        assert set(getattr(sys.modules[package], "__all__")) <= set(namespace)  # noqa: B009
+
+
+@pytest.mark.parametrize("package", [groq_anyio, groq_anyio.types], ids=lambda p: p.__name__)
+def test_lazy_table_matches_the_typing_imports(package: object) -> None:
+    """Each public name appears in ``__all__``, in the ``if TYPE_CHECKING:`` imports (what type
+    checkers see) and in ``_LAZY`` (what runs), from the same module."""
+    source = Path(package.__file__).read_text()  # type: ignore[attr-defined]
+    typing_imports: dict[str, str] = {}
+    eager: set[str] = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            eager.update(alias.asname or alias.name for alias in node.names)
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            for sub in node.body:
+                if isinstance(sub, ast.ImportFrom) and sub.level == 1:
+                    for alias in sub.names:
+                        typing_imports[alias.asname or alias.name] = sub.module or ""
+    lazy: dict[str, str] = package._LAZY  # type: ignore[attr-defined]
+    assert typing_imports == lazy
+    assert set(package.__all__) == set(lazy) | (eager & set(package.__all__))  # type: ignore[attr-defined]
+
+
+def test_public_classes_show_the_package_as_their_module() -> None:
+    from groq_anyio import APIStatusError, AsyncGroq
+
+    assert AsyncGroq.__module__ == "groq_anyio"
+    assert APIStatusError.__module__ == "groq_anyio"
