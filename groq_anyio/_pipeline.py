@@ -79,6 +79,8 @@ _now_ns = time.perf_counter_ns
 _current_time = anyio.current_time
 _CancelScope = anyio.CancelScope
 
+_BODYLESS = frozenset({b"GET", b"DELETE", b"HEAD"})
+
 
 @dataclass(frozen=True, slots=True)
 class RequestOptions:
@@ -267,6 +269,8 @@ async def send_request(
     """
     url = transport.url(path, dict(options.extra_query) if options.extra_query else None)
     length = len(body) if isinstance(body, bytes) else content_length
+    if length == 0 and method in _BODYLESS:
+        length = None  # a GET/DELETE carries no framing headers, as browsers and the SDK do
     headers = transport.headers(content_type, accept, length, options.extra_headers)
     max_retries = options.max_retries if replayable else 0
     total = options.timeout.total

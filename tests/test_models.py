@@ -160,3 +160,14 @@ async def test_over_http2(server: GroqTestServer) -> None:
     assert model.id == "qwen/qwen3-32b"
     assert server.requests[-1].http_version == "HTTP/2"
     assert server.requests[-1].path == MODELS + "/qwen%2Fqwen3-32b"
+
+
+async def test_get_and_delete_send_no_body_framing(server: GroqTestServer, client: AsyncGroq) -> None:
+    await client.models.list()
+    with pytest.raises(ModelNotFoundError):
+        await client.models.delete("some-model")
+    for req in server.requests[-2:]:
+        assert req.body == b""
+        assert req.header("content-length") is None
+        assert req.header("transfer-encoding") is None
+        assert req.header("content-type") is None
