@@ -162,7 +162,9 @@ async def test_over_http2(server: GroqTestServer) -> None:
     assert server.requests[-1].path == MODELS + "/qwen%2Fqwen3-32b"
 
 
-async def test_get_and_delete_send_no_body_framing(server: GroqTestServer, client: AsyncGroq) -> None:
+async def test_get_and_delete_send_no_body_framing(
+    server: GroqTestServer, client: AsyncGroq
+) -> None:
     await client.models.list()
     with pytest.raises(ModelNotFoundError):
         await client.models.delete("some-model")
