@@ -71,6 +71,7 @@ def main() -> None:
     p.add_argument("--memory", action="store_true", help="tracemalloc while streams are open")
     p.add_argument("--streams", type=int, default=200, help="paced streams to open (--memory)")
     p.add_argument("--save", help="also write the cProfile stats to this file")
+    p.add_argument("--server", help="another server scenario (e.g. trickle) for the same loop")
     args = p.parse_args()
     sc = SCENARIOS[args.scenario]
     _, backend = CLIENTS[args.client]
@@ -78,7 +79,7 @@ def main() -> None:
     try:
         with contextlib.ExitStack() as stack:
             certdir = stack.enter_context(_procs.certificates()) if sc.tls else None
-            url = stack.enter_context(_procs.server(sc.server, certdir))
+            url = stack.enter_context(_procs.server(args.server or sc.server, certdir))
             cafile = os.path.join(certdir, "ca.pem") if certdir else None
             if args.memory:
                 run_memory(args, url, cafile, backend)
@@ -141,12 +142,22 @@ def run_memory(args: argparse.Namespace, url: str, cafile: str | None, backend: 
     stats = mid.compare_to(base, "traceback")
     total = sum(s.size_diff for s in stats)
     print(f"{total / args.streams / 1024:.1f} KiB per open stream (Python allocations only)")
-    for s in stats[: args.top]:
-        print(
-            f"{s.size_diff / args.streams:8.0f} B/stream  {s.count_diff / args.streams:6.1f} objs"
-        )
-        for line in s.traceback.format()[-8:]:
-            print("    " + line)
+    # charge each allocation to the innermost frame in the client library (or the floor)
+    by_site: dict[str, list[int]] = {}
+    for s in stats:
+        frames = list(s.traceback)  # outermost first with tracemalloc.start(n)
+        site = frames[-1]
+        for fr in reversed(frames):
+            if "/groq_anyio/" in fr.filename or fr.filename.endswith("_floor.py"):
+                site = fr
+                break
+        key = f"{site.filename.split('site-packages/')[-1].split('/main/')[-1]}:{site.lineno}"
+        acc = by_site.setdefault(key, [0, 0])
+        acc[0] += s.size_diff
+        acc[1] += s.count_diff
+    top = sorted(by_site.items(), key=lambda kv: -kv[1][0])[: args.top]
+    for key, (size, count) in top:
+        print(f"{size / args.streams:8.0f} B/stream {count / args.streams:6.1f} objs  {key}")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ._config import RetryPolicy as RetryPolicy
     from ._config import SecretStr as SecretStr
     from ._config import Timeout as Timeout
+    from ._download import BinaryResponse as BinaryResponse
     from ._errors import APIConnectionError as APIConnectionError
     from ._errors import APIError as APIError
     from ._errors import APIResponseValidationError as APIResponseValidationError
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
     from ._timings import Timings as Timings
     from .helpers import StructuredOutputError as StructuredOutputError
     from .helpers import ToolArgumentsError as ToolArgumentsError
+    from .resources.batches import BatchResults as BatchResults
 
 #: public name -> the submodule that defines it
 _LAZY: dict[str, str] = {
@@ -98,6 +100,7 @@ _LAZY: dict[str, str] = {
     "ServiceUnavailableError": "_errors",
     "ToolUseFailedError": "_errors",
     "UnprocessableEntityError": "_errors",
+    "BinaryResponse": "_download",
     "HealthStatus": "_health",
     "RateLimitSnapshot": "_ratelimit",
     "APIResponse": "_raw",
@@ -108,6 +111,7 @@ _LAZY: dict[str, str] = {
     "Timings": "_timings",
     "StructuredOutputError": "helpers",
     "ToolArgumentsError": "helpers",
+    "BatchResults": "resources.batches",
 }
 
 __all__ = [
@@ -117,6 +121,8 @@ __all__ = [
     "ResponseStream",
     "APIResponse",
     "HealthStatus",
+    "BinaryResponse",
+    "BatchResults",
     "Timeout",
     "Timings",
     "SecretStr",

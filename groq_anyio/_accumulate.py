@@ -32,6 +32,7 @@ from .types.chat import (
     Choice,
     ChoiceDeltaToolCall,
     ChoiceLogprobs,
+    ChunkChoice,
     ExecutedTool,
     FunctionCall,
     TokenLogprob,
@@ -194,14 +195,54 @@ class ChatCompletionAccumulator:
         self.usage: CompletionUsage | None = None
         self.error: str | ErrorObject | None = None
 
-    def add(self, chunk: ChatCompletionChunk) -> None:
-        """Fold one chunk in."""
+    def add(self, chunk: ChatCompletionChunk) -> bool:
+        """Fold one chunk in. Returns whether it carried a ``finish_reason``.
+
+        (Hot path: a typical chunk carries one choice whose delta has only ``content``; the
+        rarer fields are tested together and handled out of line.)
+        """
         if not self._id and chunk.id:  # the first real chunk (an error-only event has no id)
             self._id = chunk.id
             self._created = chunk.created
             self._model = chunk.model
-        if chunk.system_fingerprint is not None:
-            self._system_fingerprint = chunk.system_fingerprint
+        fingerprint = chunk.system_fingerprint
+        if fingerprint is not None:
+            self._system_fingerprint = fingerprint
+        if (
+            chunk.x_groq is not None
+            or chunk.usage is not None
+            or chunk.service_tier is not None
+            or chunk.usage_breakdown is not None
+            or chunk.error is not None
+        ):
+            self._add_extras(chunk)
+        finished = False
+        choices = self._choices
+        for c in chunk.choices:
+            st = choices.get(c.index)
+            if st is None:
+                st = choices[c.index] = _ChoiceState()
+            d = c.delta
+            content = d.content
+            if content is not None:
+                st.content.append(content)
+            if d.role is not None:
+                st.role = d.role
+            if (
+                d.reasoning is not None
+                or d.tool_calls is not None
+                or c.logprobs is not None
+                or d.function_call is not None
+                or d.executed_tools is not None
+                or d.annotations is not None
+            ):
+                self._add_rare(st, c)
+            if c.finish_reason is not None:
+                st.finish_reason = c.finish_reason
+                finished = True
+        return finished
+
+    def _add_extras(self, chunk: ChatCompletionChunk) -> None:
         xg = chunk.x_groq
         if xg is not None:
             self._add_x_groq(xg)
@@ -213,40 +254,31 @@ class ChatCompletionAccumulator:
             self._usage_breakdown = chunk.usage_breakdown
         if chunk.error is not None:
             self.error = chunk.error
-        choices = self._choices
-        for c in chunk.choices:
-            st = choices.get(c.index)
-            if st is None:
-                st = choices[c.index] = _ChoiceState()
-            d = c.delta
-            if d.content is not None:
-                st.content.append(d.content)
-            if d.reasoning is not None:
-                if st.reasoning is None:
-                    st.reasoning = []
-                st.reasoning.append(d.reasoning)
-            if d.role is not None:
-                st.role = d.role
-            if d.tool_calls is not None:
-                st.add_tool_calls(d.tool_calls)
-            if c.finish_reason is not None:
-                st.finish_reason = c.finish_reason
-            if c.logprobs is not None:
-                self._add_logprobs(st, c.logprobs)
-            if d.function_call is not None:
-                fc = d.function_call
-                if st.fn_name is None:
-                    st.fn_name = fc.name
-                if st.fn_args is None:
-                    st.fn_args = []
-                if fc.arguments is not None:
-                    st.fn_args.append(fc.arguments)
-            if d.executed_tools is not None:
-                st.add_executed(d.executed_tools)
-            if d.annotations is not None:
-                if st.annotations is None:
-                    st.annotations = []
-                st.annotations.extend(d.annotations)
+
+    def _add_rare(self, st: _ChoiceState, c: ChunkChoice) -> None:
+        d = c.delta
+        if d.reasoning is not None:
+            if st.reasoning is None:
+                st.reasoning = []
+            st.reasoning.append(d.reasoning)
+        if d.tool_calls is not None:
+            st.add_tool_calls(d.tool_calls)
+        if c.logprobs is not None:
+            self._add_logprobs(st, c.logprobs)
+        if d.function_call is not None:
+            fc = d.function_call
+            if st.fn_name is None:
+                st.fn_name = fc.name
+            if st.fn_args is None:
+                st.fn_args = []
+            if fc.arguments is not None:
+                st.fn_args.append(fc.arguments)
+        if d.executed_tools is not None:
+            st.add_executed(d.executed_tools)
+        if d.annotations is not None:
+            if st.annotations is None:
+                st.annotations = []
+            st.annotations.extend(d.annotations)
 
     def _add_x_groq(self, xg: XGroq) -> None:
         if xg.id is not None:

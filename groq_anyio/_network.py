@@ -121,7 +121,12 @@ class NetworkStream(httpcore.AsyncNetworkStream):
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         self._corked = False
         if self._pending and not self._sending:
-            await self._send_all(b"", self._pending_timeout)
+            try:
+                await self._send_all(b"", self._pending_timeout)
+            except httpcore.WriteError:
+                # what httpcore does when sending a request fails: read anyway - the server may
+                # have answered already (an early error response), else reading fails too
+                pass
         self._readers += 1
         try:
             if timeout is None:

@@ -169,6 +169,19 @@ class SSEScanner:
         Raises:
             SSEError: The buffer bound was exceeded (now or by an earlier call).
         """
+        return self._feed(chunk, False)  # type: ignore[return-value]
+
+    def feed_views(
+        self, chunk: bytes | bytearray | memoryview
+    ) -> list[memoryview | ServerSentEvent]:
+        """Like :meth:`feed`, but a fast-path event (``data: ...`` on one line, default type)
+        comes as its data alone: a ``memoryview`` (no event object; its ``id`` is not needed by
+        a consumer that only reads data). Other events are :class:`ServerSentEvent` objects."""
+        return self._feed(chunk, True)
+
+    def _feed(
+        self, chunk: bytes | bytearray | memoryview, views: bool
+    ) -> list[memoryview | ServerSentEvent]:
         if not isinstance(chunk, bytes):
             chunk = bytes(chunk)
         if self._buf or self._slow_entry:
@@ -183,7 +196,7 @@ class SSEScanner:
             cr = b.find(b"\r")
         n = len(b)
         maxb = self._max_buffer
-        events: list[ServerSentEvent] = []
+        events: list[memoryview | ServerSentEvent] = []
         mv: memoryview | None = None
         while lf >= 0 or cr >= 0:
             if cr < 0 or 0 <= lf < cr:
@@ -197,7 +210,10 @@ class SSEScanner:
                         vs += 1
                     if mv is None:
                         mv = memoryview(b)
-                    events.append(ServerSentEvent(mv[vs:lf], None, self._id))
+                    if views:
+                        events.append(mv[vs:lf])
+                    else:
+                        events.append(ServerSentEvent(mv[vs:lf], None, self._id))
                     pos = nxt + 1
                     lf = b.find(b"\n", pos)
                     continue  # cr is still valid: the two bytes skipped hold no CR

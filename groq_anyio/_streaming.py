@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 __all__ = ["ChatStream"]
 
 _chunk_decoder = msgspec.json.Decoder(ChatCompletionChunk)
+_now_ns = time.perf_counter_ns
+_memoryview = memoryview
 _json_decode = msgspec.json.decode
 _NO_EVENTS: list[Any] = []  # shared, never mutated
 _DRAIN_LIMIT = 64 * 1024
@@ -58,6 +60,7 @@ class ChatStream:
         "_events",
         "_index",
         "_acc",
+        "_add",
         "_done",
         "_finished",
         "_closed",
@@ -80,6 +83,7 @@ class ChatStream:
         self._events: list[Any] = []
         self._index = 0
         self._acc = ChatCompletionAccumulator()
+        self._add = self._acc.add  # (bound once: it runs for every chunk)
         self._done = False  # [DONE] seen, or the body ended
         self._finished = False  # a finish_reason was seen: only the tail of the body is left
         self._closed = False
@@ -130,7 +134,7 @@ class ChatStream:
         while True:
             index = self._index
             if index < len(events):
-                event = events[index]
+                data = events[index]
                 index += 1
                 if index < len(events):
                     self._index = index
@@ -139,37 +143,39 @@ class ChatStream:
                     # which would otherwise stay alive while the caller waits for the next one
                     self._events = events = _NO_EVENTS
                     self._index = 0
-                data = event.data
-                if event.event is not None and event.event != "message":
-                    if event.event == "error":
-                        await self._raise_in_band(data)
-                    continue  # other named events are not chat chunks
-                if data[:6] == b"[DONE]" and bytes(data).strip() == b"[DONE]":
-                    self._done = True
-                    await self._release()
-                    raise StopAsyncIteration
+                if type(data) is not _memoryview:  # not a plain `data:` line: an event object
+                    event = data
+                    data = event.data
+                    if event.event is not None and event.event != "message":
+                        if event.event == "error":
+                            await self._raise_in_band(data)
+                        continue  # other named events are not chat chunks
                 try:
                     chunk = _chunk_decoder.decode(data)
                 except msgspec.DecodeError:
+                    # `[DONE]` is not a JSON object either: it is only looked for here, once,
+                    # rather than compared against every chunk
+                    if bytes(data).strip() == b"[DONE]":
+                        self._done = True
+                        await self._release()
+                        raise StopAsyncIteration from None
                     await self._raise_undecodable(data)
                 if chunk.error is not None or (
                     chunk.x_groq is not None and chunk.x_groq.error is not None
                 ):
                     await self._raise_in_band(data)
-                self._acc.add(chunk)
+                if self._add(chunk):
+                    self._finished = True
                 timings = self.timings
-                now = time.perf_counter_ns()
-                timings.last_chunk = now
                 if timings.first_content_chunk is None:
+                    # (later chunks need no clock: last_chunk is stamped as each read lands)
+                    timings.last_chunk = now = _now_ns()
                     if timings.first_chunk is None:
                         timings.first_chunk = now
                     for choice in chunk.choices:
                         if choice.delta.content:
                             timings.first_content_chunk = now
                             break
-                for choice in chunk.choices:
-                    if choice.finish_reason is not None:
-                        self._finished = True
                 return chunk
             if self._done:
                 await self._release()
@@ -179,7 +185,9 @@ class ChatStream:
                 continue
             # _fill() inlined: one call and one coroutine resumption less per network read
             try:
-                self._events = events = self._scanner.feed(await self._iter.__anext__())
+                data = await self._iter.__anext__()
+                self.timings.last_chunk = _now_ns()
+                self._events = events = self._scanner.feed_views(data)
             except BaseException as exc:
                 events = await self._fill_failed(exc)
             self._index = 0
@@ -193,7 +201,8 @@ class ChatStream:
                 data = await self._iter.__anext__()
             else:
                 data = await self._next_within(self._idle_timeout)
-            self._events = events = self._scanner.feed(data)
+            self.timings.last_chunk = _now_ns()
+            self._events = events = self._scanner.feed_views(data)
         except BaseException as exc:
             events = await self._fill_failed(exc)
         self._index = 0
@@ -261,17 +270,22 @@ class ChatStream:
             finally:
                 self._idle_timeout = idle
         event = events[0]
-        data = event.data
+        if type(event) is memoryview:  # a plain `data:` event (see SSEScanner.feed_views)
+            data: Any = event
+            kind = None
+        else:
+            data = event.data
+            kind = event.event
         if not retry_in_band:
             return
-        if event.event is None or event.event == "message":
+        if kind is None or kind == "message":
             try:
                 chunk = _chunk_decoder.decode(data)
             except msgspec.DecodeError:
                 return  # [DONE], or undecodable: iteration reports it
             if chunk.error is None and (chunk.x_groq is None or chunk.x_groq.error is None):
                 return
-        elif event.event != "error":
+        elif kind != "error":
             return
         error = self._in_band_error(data)
         if error.retryable:
