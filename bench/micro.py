@@ -6,8 +6,9 @@ Benchmark names are ``<operation>/<implementation>``; every operation has ``groq
 where meaningful, ``groq-sdk`` / ``openai-sdk`` / ``floor`` rows to divide by:
 
 - ``encode-small``, ``encode-chat20-tools``: build the request, validate it and encode it to JSON
-  bytes (groq_anyio: ``ChatCompletionRequest`` + ``validate_chat_request`` + ``_encode``; groq SDK:
-  ``maybe_transform`` into ``CompletionCreateParams`` + ``openapi_dumps``, what ``create()`` does).
+  bytes (groq_anyio: ``ChatCompletionRequest`` + ``validate_chat_request`` + ``encode_json``;
+  groq SDK: ``maybe_transform`` into ``CompletionCreateParams`` + ``openapi_dumps``, what
+  ``create()`` does).
 - ``decode-completion``: JSON bytes to a ``ChatCompletion`` (SDK: ``json.loads`` +
   ``construct_type``, its non-strict response path).
 - ``decode-chunk``: JSON bytes to a ``ChatCompletionChunk`` (SDKs: ``json.loads`` +
@@ -198,13 +199,13 @@ def pieces(data: bytes, size: int) -> list[bytes]:
 
 def ours_encoder(body: dict[str, Any]) -> Callable[[], bytes]:
     from groq_anyio._validation import validate_chat_request
-    from groq_anyio.resources.chat import _encode
+    from groq_anyio.resources._common import encode_json
     from groq_anyio.types.chat import ChatCompletionRequest
 
     def run() -> bytes:
         request = ChatCompletionRequest(**body)
         validate_chat_request(request)
-        return _encode(request, None)
+        return encode_json(request, None)
 
     return run
 

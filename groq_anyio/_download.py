@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Final
 import anyio
 
 from ._errors import APIError, ClientClosedError, InvalidParameterError
+from ._response_base import DRAIN_LIMIT, DRAIN_SECONDS, ResponseMeta
 from ._timings import Timings
 
 if TYPE_CHECKING:
@@ -29,14 +30,11 @@ if TYPE_CHECKING:
 
 __all__ = ["BinaryResponse"]
 
-#: a response left early is drained (to keep its connection) when at most this much is left
-_DRAIN_LIMIT: Final = 64 * 1024
-_DRAIN_SECONDS: Final = 1.0
 #: write_to_file() gathers small network chunks into writes of about this size
 _WRITE_SIZE: Final = 64 * 1024
 
 
-class BinaryResponse:
+class BinaryResponse(ResponseMeta):
     """A streamed binary response body. Use as ``async with response:``.
 
     Iterate it with ``async for chunk in response.iter_bytes()`` (the network chunks as they
@@ -64,25 +62,7 @@ class BinaryResponse:
         #: monotonic stamps of this call (see :class:`~groq_anyio.Timings`)
         self.timings = timings
 
-    # -- metadata -------------------------------------------------------------------------------
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """The response headers (lower-case names)."""
-        return self._raw.headers
-
-    @property
-    def status_code(self) -> int:
-        return self._raw.status
-
-    @property
-    def http_version(self) -> str:
-        return self._raw.http_version
-
-    @property
-    def request_id(self) -> str | None:
-        """The ``x-request-id`` header."""
-        return self._raw.header(b"x-request-id")
+    # -- metadata (headers, status_code, http_version, request_id: see ResponseMeta) ----------
 
     @property
     def content_type(self) -> str | None:
@@ -224,12 +204,12 @@ class BinaryResponse:
         if self._state in ("done", "closed"):
             return
         length = self.content_length
-        if length is None or length - self._received > _DRAIN_LIMIT:
+        if length is None or length - self._received > DRAIN_LIMIT:
             await self._abort()
             return
         self._state = "closed"
         with anyio.CancelScope(shield=True):
-            with anyio.move_on_after(_DRAIN_SECONDS):
+            with anyio.move_on_after(DRAIN_SECONDS):
                 try:
                     async for part in self._iter:
                         self._received += len(part)

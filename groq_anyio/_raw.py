@@ -10,9 +10,9 @@ and timings; the wrapper only reads them back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
+from ._response_base import ResponseMeta
 from ._streaming import ChatStream
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ __all__ = ["APIResponse", "AsyncGroqWithRawResponse"]
 T = TypeVar("T")
 
 
-class APIResponse(Generic[T]):
+class APIResponse(ResponseMeta, Generic[T]):
     """A parsed API value with its HTTP response: ``await raw.parse()`` (or ``raw.data``) gives
     the value (a completion, a response, or a stream for ``stream=True``)."""
 
@@ -49,25 +49,6 @@ class APIResponse(Generic[T]):
     async def parse(self) -> T:
         """The parsed value (awaitable, as in the official SDK's async raw responses)."""
         return self._data
-
-    @property
-    def status_code(self) -> int:
-        return self._raw.status
-
-    @property
-    def headers(self) -> Mapping[str, str]:
-        """Response headers, lower-case names (repeated headers joined by ``", "``)."""
-        return self._raw.headers
-
-    @property
-    def http_version(self) -> str:
-        """``"HTTP/1.1"`` or ``"HTTP/2"``."""
-        return self._raw.http_version
-
-    @property
-    def request_id(self) -> str | None:
-        """The ``x-request-id`` header (quote it to Groq support)."""
-        return self._raw.header(b"x-request-id")
 
     @property
     def rate_limits(self) -> RateLimitSnapshot | None:

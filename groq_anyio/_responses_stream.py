@@ -20,12 +20,9 @@ releases it too (drained and pooled when only the tail of the body is left, clos
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Callable
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
-import anyio
 import msgspec
 
 from ._errors import (
@@ -33,10 +30,10 @@ from ._errors import (
     APIError,
     APIResponseValidationError,
     APIStatusError,
-    APITimeoutError,
     ClientClosedError,
     make_status_error,
 )
+from ._response_base import SSEStreamBase
 from ._sse import SSEError, SSEScanner
 from ._timings import Timings
 from .types.responses import (
@@ -70,8 +67,6 @@ if TYPE_CHECKING:
 __all__ = ["ResponseStream", "status_for_error_code"]
 
 _json_decode = msgspec.json.decode
-_DRAIN_LIMIT: Final = 64 * 1024
-_DRAIN_SECONDS: Final = 1.0
 
 #: HTTP status implied by the ``code`` of an in-band error that carries none.
 _STATUS_BY_CODE: Final[dict[str, int]] = {
@@ -203,7 +198,7 @@ class _Accumulator:
         return item
 
 
-class ResponseStream:
+class ResponseStream(SSEStreamBase):
     """A streamed response. Use as ``async with stream: async for event in stream``."""
 
     __slots__ = (
@@ -222,6 +217,8 @@ class ResponseStream:
         "_on_close",
         "timings",
     )
+
+    _kind = "ResponseStream"
 
     def __init__(
         self,
@@ -248,28 +245,6 @@ class ResponseStream:
         self._on_close = on_close
         #: monotonic stamps of this stream (see :class:`~groq_anyio.Timings`)
         self.timings = timings
-
-    # -- metadata -------------------------------------------------------------------------------
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return self._raw.headers
-
-    @property
-    def status_code(self) -> int:
-        return self._raw.status
-
-    @property
-    def http_version(self) -> str:
-        return self._raw.http_version
-
-    @property
-    def request_id(self) -> str | None:
-        return self._raw.header(b"x-request-id")
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
 
     @property
     def output_text(self) -> str:
@@ -386,17 +361,6 @@ class ResponseStream:
             await self._abort()
             raise
 
-    async def _next_within(self, seconds: float) -> bytes:
-        """The next network chunk, or ``APITimeoutError`` after ``seconds`` of silence."""
-        with anyio.move_on_after(seconds):
-            chunk: bytes = await self._iter.__anext__()
-            return chunk
-        await self._abort()
-        raise APITimeoutError(
-            f"the stream stalled: no data for {seconds} s (stream_idle_timeout)",
-            request_id=self.request_id,
-        )
-
     async def _prime(self, retry_in_band: bool = True) -> None:
         """Read until the first event is in, before the pipeline hands the stream out.
 
@@ -434,12 +398,6 @@ class ResponseStream:
         if error.retryable:
             await self._abort()
             raise error
-
-    def _release_slot(self) -> None:
-        on_close = self._on_close
-        if on_close is not None:
-            self._on_close = None
-            on_close()
 
     async def _undecodable(self, data: Any, name: str | None) -> NoReturn:
         """An event that is not a known event: an in-band ``{"error": ...}`` or garbage."""
@@ -501,85 +459,8 @@ class ResponseStream:
 
     # -- closing --------------------------------------------------------------------------------
 
-    async def _release(self) -> None:
-        """Normal end: read what is left of the body (normally nothing) and pool the connection."""
-        if self._closed:
-            return
-        await self._drain_and_close()
-
-    async def _abort(self) -> None:
-        """Error or cancellation: close the connection (an HTTP/2 stream is reset)."""
-        if self._closed:
-            return
-        self._closed = True
-        self._done = True
-        self._events = []  # nothing more is yielded once closed
-        try:
-            await self._raw.stream.aclose()
-        finally:
-            self._release_slot()
-
     async def _drain_and_close(self) -> None:
-        self._closed = True
+        # unlike a ChatStream's, a drained ResponseStream reports the end of iteration (rather
+        # than ClientClosedError) when iterated again
         self._done = True
-        self._events = []
-        stream = self._raw.stream
-        with anyio.CancelScope(shield=True):
-            with anyio.move_on_after(_DRAIN_SECONDS):
-                drained = 0
-                try:
-                    async for part in self._iter:
-                        drained += len(part)
-                        if drained > _DRAIN_LIMIT:
-                            break
-                except Exception:
-                    pass
-            try:
-                await stream.aclose()
-            finally:
-                self._release_slot()
-
-    async def aclose(self) -> None:
-        """Release the response. Safe to call more than once, and from a cancelled task."""
-        if self._closed:
-            return
-        if self._done or self._finished:
-            await self._drain_and_close()
-        else:
-            await self._abort()
-
-    async def __aenter__(self) -> ResponseStream:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc is not None and not self._closed:
-            # an exception (cancellation included) is propagating: do not wait for anything
-            await self._abort()
-        else:
-            await self.aclose()
-
-    def __del__(self) -> None:
-        if not getattr(self, "_closed", True):
-            self._raw.stream.abandon()
-            try:
-                self._release_slot()
-            except Exception:  # pragma: no cover - a limiter that cannot be released here
-                pass
-            warnings.warn(
-                "a ResponseStream was garbage-collected without being closed; "
-                "use `async with stream:`",
-                ResourceWarning,
-                stacklevel=1,
-            )
-
-    def __repr__(self) -> str:
-        state = "closed" if self._closed else "open"
-        return (
-            f"<ResponseStream {state} http_version={self._raw.http_version!r} "
-            f"request_id={self.request_id!r}>"
-        )
+        await super()._drain_and_close()

@@ -14,12 +14,9 @@ cancel scope lives across the consumer's ``await``: ``__anext__`` is a plain cor
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Callable
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn
 
-import anyio
 import msgspec
 
 from ._accumulate import ChatCompletionAccumulator
@@ -27,10 +24,10 @@ from ._errors import (
     APIConnectionError,
     APIError,
     APIResponseValidationError,
-    APITimeoutError,
     ClientClosedError,
     make_status_error,
 )
+from ._response_base import SSEStreamBase
 from ._sse import SSEError, SSEScanner
 from ._timings import Timings
 from .types.chat import ChatCompletion, ChatCompletionChunk
@@ -45,11 +42,9 @@ _now_ns = time.perf_counter_ns
 _memoryview = memoryview
 _json_decode = msgspec.json.decode
 _NO_EVENTS: list[Any] = []  # shared, never mutated
-_DRAIN_LIMIT = 64 * 1024
-_DRAIN_SECONDS = 1.0
 
 
-class ChatStream:
+class ChatStream(SSEStreamBase):
     """A streamed chat completion. Use as ``async with stream: async for chunk in stream``."""
 
     __slots__ = (
@@ -68,6 +63,8 @@ class ChatStream:
         "_on_close",
         "timings",
     )
+
+    _kind = "ChatStream"
 
     def __init__(
         self,
@@ -94,28 +91,6 @@ class ChatStream:
         self._on_close = on_close
         #: monotonic stamps of this stream (see :class:`~groq_anyio.Timings`)
         self.timings = timings
-
-    # -- metadata -------------------------------------------------------------------------------
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return self._raw.headers
-
-    @property
-    def status_code(self) -> int:
-        return self._raw.status
-
-    @property
-    def http_version(self) -> str:
-        return self._raw.http_version
-
-    @property
-    def request_id(self) -> str | None:
-        return self._raw.header(b"x-request-id")
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
 
     def get_final_completion(self) -> ChatCompletion:
         """The ChatCompletion rebuilt from the chunks received so far (text, tool calls, usage)."""
@@ -241,16 +216,6 @@ class ChatStream:
         await self._abort()
         raise exc
 
-    async def _next_within(self, seconds: float) -> bytes:
-        """The next network chunk, or ``APITimeoutError`` after ``seconds`` of silence."""
-        with anyio.move_on_after(seconds):
-            return await self._iter.__anext__()
-        await self._abort()
-        raise APITimeoutError(
-            f"the stream stalled: no data for {seconds} s (stream_idle_timeout)",
-            request_id=self.request_id,
-        )
-
     async def _prime(self, retry_in_band: bool = True) -> None:
         """Read until the first event is in, before the stream is handed to the caller.
 
@@ -292,12 +257,6 @@ class ChatStream:
             await self._abort()
             raise error
 
-    def _release_slot(self) -> None:
-        on_close = self._on_close
-        if on_close is not None:
-            self._on_close = None
-            on_close()
-
     async def _raise_in_band(self, data: Any) -> NoReturn:
         error = self._in_band_error(data)
         await self._abort()
@@ -334,90 +293,4 @@ class ChatStream:
         text = bytes(data)[:200].decode("utf-8", "replace")
         raise APIResponseValidationError(
             f"a stream event is not a chat completion chunk: {text!r}", request_id=self.request_id
-        )
-
-    # -- closing --------------------------------------------------------------------------------
-
-    async def _release(self) -> None:
-        """Normal end: read what is left of the body (normally nothing) and pool the connection."""
-        if self._closed:
-            return
-        await self._drain_and_close()
-
-    async def _abort(self) -> None:
-        """Error or cancellation: close the connection (an HTTP/2 stream is reset)."""
-        if self._closed:
-            return
-        self._closed = True
-        self._done = True
-        self._events = []  # nothing buffered is handed out after closing
-        self._index = 0
-        try:
-            await self._raw.stream.aclose()
-        finally:
-            self._release_slot()
-
-    async def _drain_and_close(self) -> None:
-        self._closed = True
-        self._events = []
-        self._index = 0
-        stream = self._raw.stream
-        with anyio.CancelScope(shield=True):
-            with anyio.move_on_after(_DRAIN_SECONDS):
-                drained = 0
-                try:
-                    async for part in self._iter:
-                        drained += len(part)
-                        if drained > _DRAIN_LIMIT:
-                            break
-                except Exception:
-                    pass
-            try:
-                await stream.aclose()
-            finally:
-                self._release_slot()
-
-    async def aclose(self) -> None:
-        """Release the response. Safe to call more than once, and from a cancelled task."""
-        if self._closed:
-            return
-        if self._done or self._finished:
-            # only the [DONE] line and the end of the body are left: keep the connection
-            await self._drain_and_close()
-        else:
-            await self._abort()
-
-    async def __aenter__(self) -> ChatStream:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc is not None and not self._closed:
-            # an exception (cancellation included) is propagating: do not wait for anything
-            await self._abort()
-        else:
-            await self.aclose()
-
-    def __del__(self) -> None:
-        if not getattr(self, "_closed", True):
-            self._raw.stream.abandon()
-            try:
-                self._release_slot()
-            except Exception:  # pragma: no cover - a limiter that cannot be released here
-                pass
-            warnings.warn(
-                "a ChatStream was garbage-collected without being closed; use `async with stream:`",
-                ResourceWarning,
-                stacklevel=1,
-            )
-
-    def __repr__(self) -> str:
-        state = "closed" if self._closed else "open"
-        return (
-            f"<ChatStream {state} http_version={self._raw.http_version!r} "
-            f"request_id={self.request_id!r}>"
         )

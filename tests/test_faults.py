@@ -428,7 +428,8 @@ async def tasks_before(anyio_backend: Any) -> int:
 
 def _limited_reply() -> ChatScript:
     return ChatScript(
-        headers={"x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "30s"}
+        # 20 s: well inside the 30 s call deadline, so the call waits (and is cancelled there)
+        headers={"x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "20s"}
     )
 
 

@@ -1,10 +1,11 @@
-"""What the JSON resources (models, embeddings, files, batches, speech) share: path ids, the
-JSON request/decode round trip, streamed downloads and small argument checks."""
+"""What the resources share: path ids, JSON encoding, the JSON request/decode round trip,
+multipart uploads, streamed downloads, the undecodable-response error and small argument
+checks."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import quote
 
@@ -17,16 +18,21 @@ from .._errors import APIResponseValidationError, InvalidParameterError
 
 if TYPE_CHECKING:
     from .._client import AsyncGroq
+    from .._multipart import FilePart
+    from .._timings import Timings
     from .._transport import RawResponse
 
 __all__ = [
     "JSON_CONTENT_TYPE",
+    "as_list",
     "check_number",
     "check_str",
     "decode_response",
     "encode_json",
+    "invalid_response",
     "open_binary",
     "path_id",
+    "post_form",
     "request_json",
 ]
 
@@ -78,6 +84,13 @@ def check_number(param: str, value: object, low: float, high: float) -> float:
     return float(value)
 
 
+def as_list(name: str, value: Any) -> list[Any]:
+    """``value`` (any iterable but a string, bytes or mapping) as a list."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise InvalidParameterError(name, f"must be a list, not {type(value).__name__}")
+    return list(value)
+
+
 def encode_json(request: Any, extra_body: Mapping[str, Any] | None) -> bytes:
     """The request Struct as JSON, with ``extra_body``'s keys added (replacing same-named ones)."""
     try:
@@ -92,17 +105,24 @@ def encode_json(request: Any, extra_body: Mapping[str, Any] | None) -> bytes:
         raise InvalidParameterError("body", f"cannot be encoded as JSON: {exc}") from None
 
 
+def invalid_response(
+    raw: RawResponse, data: bytes, what: str, exc: Exception
+) -> APIResponseValidationError:
+    """The error for a response body that is not ``what`` (to ``raise ... from None``)."""
+    return APIResponseValidationError(
+        f"the response is not {what}: {exc}",
+        request_id=raw.header(b"x-request-id"),
+        body=data[:2000].decode("utf-8", "replace"),
+    )
+
+
 def decode_response(raw: RawResponse, data: bytes, decoder: msgspec.json.Decoder[T]) -> T:
     """``data`` decoded; an undecodable body raises :class:`APIResponseValidationError`."""
     try:
         return decoder.decode(data)
     except msgspec.DecodeError as exc:
         name = getattr(decoder.type, "__name__", str(decoder.type))
-        raise APIResponseValidationError(
-            f"the response is not a {name}: {exc}",
-            request_id=raw.header(b"x-request-id"),
-            body=data[:2000].decode("utf-8", "replace"),
-        ) from None
+        raise invalid_response(raw, data, f"a {name}", exc) from None
 
 
 async def request_json(
@@ -125,6 +145,43 @@ async def request_json(
     )
     assert data is not None
     return decode_response(raw, data, decoder)
+
+
+async def post_form(
+    client: AsyncGroq,
+    path: str,
+    fields: list[tuple[str, str]],
+    file: object | None,
+    file_part: Callable[[object], Awaitable[FilePart]],
+    *,
+    timings: Timings,
+    accept: bytes = JSON_CONTENT_TYPE,
+    extra_headers: Mapping[str, str] | None,
+    extra_query: Mapping[str, Any] | None,
+    timeout: float | Timeout | NotGiven | None,
+) -> tuple[RawResponse, bytes]:
+    """POST ``fields`` and ``file_part(file)`` (none if ``file`` is ``None``) as a streamed
+    ``multipart/form-data`` body; returns the response and its body.
+
+    The request options are checked before ``file_part`` opens the file.
+    """
+    from .._multipart import MultipartEncoder
+
+    options = client._request_options(timeout, extra_headers, extra_query)
+    encoder = MultipartEncoder(fields, [] if file is None else [await file_part(file)])
+    raw, data = await client._send(
+        b"POST",
+        path,
+        encoder,
+        options=options,
+        timings=timings,
+        content_type=encoder.content_type,
+        accept=accept,
+        replayable=encoder.replayable,
+        content_length=encoder.content_length,
+    )
+    assert data is not None
+    return raw, data
 
 
 async def open_binary(

@@ -21,9 +21,10 @@ import msgspec
 
 from .._client import NOT_GIVEN, NotGiven, start_timings
 from .._config import Timeout
-from .._errors import APIResponseValidationError, InvalidParameterError
-from .._multipart import BinaryReadable, FilePart, FileSource, MultipartEncoder, is_seekable
+from .._errors import InvalidParameterError
+from .._multipart import BinaryReadable, FilePart, FileSource, is_seekable
 from ..types.audio import Transcription, Translation
+from ._common import decode_response, post_form
 
 if TYPE_CHECKING:
     from .._client import AsyncGroq
@@ -303,32 +304,22 @@ async def _create(
         timestamp_granularities=timestamp_granularities,
         extra_body=extra_body,
     )
-    options = client._request_options(timeout, extra_headers, extra_query)
-    files = [] if file is None else [await _file_part(file)]
-    encoder = MultipartEncoder(fields, files)
     text_format = response_format in _TEXT_FORMATS
-    raw, data = await client._send(
-        b"POST",
+    raw, data = await post_form(
+        client,
         path,
-        encoder,
-        options=options,
+        fields,
+        file,
+        _file_part,
         timings=timings,
-        content_type=encoder.content_type,
         accept=_TEXT_ACCEPT if text_format else _JSON_ACCEPT,
-        replayable=encoder.replayable,
-        content_length=encoder.content_length,
+        extra_headers=extra_headers,
+        extra_query=extra_query,
+        timeout=timeout,
     )
-    assert data is not None
     if text_format:
         return data.decode("utf-8", "replace")
-    try:
-        return decoder.decode(data)
-    except msgspec.DecodeError as exc:
-        raise APIResponseValidationError(
-            f"the response is not a {decoder.type.__name__}: {exc}",
-            request_id=raw.header(b"x-request-id"),
-            body=data[:2000].decode("utf-8", "replace"),
-        ) from None
+    return decode_response(raw, data, decoder)
 
 
 def _form_fields(

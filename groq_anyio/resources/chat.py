@@ -10,18 +10,18 @@ import msgspec
 
 from .._client import NOT_GIVEN, NotGiven, start_timings
 from .._config import Timeout
-from .._errors import APIResponseValidationError, InvalidParameterError
+from .._errors import InvalidParameterError
 from .._streaming import ChatStream
 from .._validation import validate_chat_request
 from ..helpers import _OutputParser, resolve_response_format
 from ..types.chat import ChatCompletion, ChatCompletionRequest
+from ._common import as_list, encode_json, invalid_response
 
 if TYPE_CHECKING:
     from .._client import AsyncGroq
 
 __all__ = ["Chat", "Completions"]
 
-_encoder = msgspec.json.Encoder()
 _completion_decoder = msgspec.json.Decoder(ChatCompletion)
 _PATH = "/chat/completions"
 
@@ -191,18 +191,18 @@ class Completions:
             response_format, parser = resolve_response_format(response_format)
         # (list-valued parameters: checked inline, a call each is too much on the hot path)
         if documents is not None and not isinstance(documents, list):
-            documents = _as_list("documents", documents)
+            documents = as_list("documents", documents)
         if exclude_domains is not None and not isinstance(exclude_domains, list):
-            exclude_domains = _as_list("exclude_domains", exclude_domains)
+            exclude_domains = as_list("exclude_domains", exclude_domains)
         if functions is not None and not isinstance(functions, list):
-            functions = _as_list("functions", functions)
+            functions = as_list("functions", functions)
         if include_domains is not None and not isinstance(include_domains, list):
-            include_domains = _as_list("include_domains", include_domains)
+            include_domains = as_list("include_domains", include_domains)
         if tools is not None and not isinstance(tools, list):
-            tools = _as_list("tools", tools)
+            tools = as_list("tools", tools)
         request = ChatCompletionRequest(
             model=model,
-            messages=messages if isinstance(messages, list) else _as_list("messages", messages),
+            messages=messages if isinstance(messages, list) else as_list("messages", messages),
             citation_options=citation_options,
             compound_custom=compound_custom,
             disable_tool_validation=disable_tool_validation,
@@ -240,7 +240,7 @@ class Completions:
         )
         validate_chat_request(request)
         options = client._request_options(timeout, extra_headers, extra_query, max_retries)
-        body = _encode(request, extra_body)
+        body = encode_json(request, extra_body)
         if stream:
             # the pipeline returns once the first event is in: until then a failure is retried
             factory: Any = (
@@ -258,11 +258,7 @@ class Completions:
         try:
             completion = _completion_decoder.decode(data)
         except msgspec.DecodeError as exc:
-            raise APIResponseValidationError(
-                f"the response is not a chat completion: {exc}",
-                request_id=raw.header(b"x-request-id"),
-                body=data[:2000].decode("utf-8", "replace"),
-            ) from None
+            raise invalid_response(raw, data, "a chat completion", exc) from None
         completion._attach(raw, timings)
         if parser is not None:
             parser.parse_completion(completion, raw.header(b"x-request-id"))
@@ -297,22 +293,3 @@ class _StructuredChatStream(ChatStream):
         completion = super().get_final_completion()
         self._parser.parse_completion(completion, self.request_id)
         return completion
-
-
-def _as_list(name: str, value: Any) -> list[Any]:
-    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
-        raise InvalidParameterError(name, f"must be a list, not {type(value).__name__}")
-    return list(value)
-
-
-def _encode(request: ChatCompletionRequest, extra_body: Mapping[str, Any] | None) -> bytes:
-    try:
-        if not extra_body:
-            return _encoder.encode(request)
-        if not isinstance(extra_body, Mapping):
-            raise InvalidParameterError("extra_body", "must be a mapping")
-        merged = msgspec.to_builtins(request)
-        merged.update(extra_body)
-        return _encoder.encode(merged)
-    except (TypeError, msgspec.EncodeError) as exc:
-        raise InvalidParameterError("body", f"cannot be encoded as JSON: {exc}") from None

@@ -21,9 +21,9 @@ from .._client import NOT_GIVEN, NotGiven, start_timings
 from .._config import Timeout
 from .._download import BinaryResponse
 from .._errors import InvalidParameterError
-from .._multipart import BinaryReadable, FilePart, MultipartEncoder, is_seekable
+from .._multipart import BinaryReadable, FilePart, is_seekable
 from ..types.files import FileDeleted, FileList, FileObject
-from ._common import decode_response, open_binary, path_id, request_json
+from ._common import decode_response, open_binary, path_id, post_form, request_json
 
 if TYPE_CHECKING:
     from .._client import AsyncGroq
@@ -97,21 +97,17 @@ class Files:
                     raise InvalidParameterError(f"extra_body[{key!r}]", "must be a string")
                 fields = [f for f in fields if f[0] != key]
                 fields.append((key, value))
-        client = self._client
-        timings = start_timings()
-        options = client._request_options(timeout, extra_headers, extra_query)
-        encoder = MultipartEncoder(fields, [await _jsonl_part(file)])
-        raw, data = await client._send(
-            b"POST",
+        raw, data = await post_form(
+            self._client,
             _PATH,
-            encoder,
-            options=options,
-            timings=timings,
-            content_type=encoder.content_type,
-            replayable=encoder.replayable,
-            content_length=encoder.content_length,
+            fields,
+            file,
+            _jsonl_part,
+            timings=start_timings(),
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
         )
-        assert data is not None
         return decode_response(raw, data, _file_decoder)
 
     async def list(

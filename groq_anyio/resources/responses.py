@@ -18,17 +18,17 @@ import msgspec
 
 from .._client import NOT_GIVEN, NotGiven, start_timings
 from .._config import Timeout
-from .._errors import APIResponseValidationError, InvalidParameterError, make_status_error
+from .._errors import InvalidParameterError, make_status_error
 from .._responses_stream import ResponseStream, status_for_error_code
 from ..helpers import _OutputParser, resolve_text_format
 from ..types.responses import Response, ResponseCreateRequest, decode_response
+from ._common import as_list, encode_json, invalid_response
 
 if TYPE_CHECKING:
     from .._client import AsyncGroq
 
 __all__ = ["Responses"]
 
-_encoder = msgspec.json.Encoder()
 _PATH = "/responses"
 MAX_TOOLS = 128
 MAX_METADATA = 16
@@ -163,7 +163,7 @@ class Responses:
                 raise InvalidParameterError("text", "must be a dict when text_format is given")
         request = ResponseCreateRequest(
             model=model,
-            input=input if isinstance(input, str | list) else _as_list("input", input),
+            input=input if isinstance(input, str | list) else as_list("input", input),
             instructions=instructions,
             tools=_opt_list("tools", tools),
             tool_choice=tool_choice,
@@ -185,7 +185,7 @@ class Responses:
         )
         validate_response_request(request)
         options = client._request_options(timeout, extra_headers, extra_query)
-        body = _encode(request, extra_body)
+        body = encode_json(request, extra_body)
         if stream:
             # the pipeline returns once the first event is in: until then a failure is retried
             factory: Any = (
@@ -203,11 +203,7 @@ class Responses:
         try:
             response = decode_response(data)
         except msgspec.DecodeError as exc:
-            raise APIResponseValidationError(
-                f"the response is not a Responses API response: {exc}",
-                request_id=raw.header(b"x-request-id"),
-                body=data[:2000].decode("utf-8", "replace"),
-            ) from None
+            raise invalid_response(raw, data, "a Responses API response", exc) from None
         response._attach(raw, timings)
         if response.status == "failed":
             _raise_failed(response, raw.headers)
@@ -403,26 +399,7 @@ def validate_response_request(req: ResponseCreateRequest) -> None:
 # ------------------------------------------------------------------------------------ encoding
 
 
-def _as_list(name: str, value: Any) -> list[Any]:
-    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
-        raise InvalidParameterError(name, f"must be a list, not {type(value).__name__}")
-    return list(value)
-
-
 def _opt_list(name: str, value: Any) -> list[Any] | None:
     if value is None or isinstance(value, list):
         return value
-    return _as_list(name, value)
-
-
-def _encode(request: ResponseCreateRequest, extra_body: Mapping[str, Any] | None) -> bytes:
-    try:
-        if not extra_body:
-            return _encoder.encode(request)
-        if not isinstance(extra_body, Mapping):
-            raise InvalidParameterError("extra_body", "must be a mapping")
-        merged = msgspec.to_builtins(request)
-        merged.update(extra_body)
-        return _encoder.encode(merged)
-    except (TypeError, msgspec.EncodeError) as exc:
-        raise InvalidParameterError("body", f"cannot be encoded as JSON: {exc}") from None
+    return as_list(name, value)
