@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import os
 import time
 from collections.abc import AsyncIterable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, overload
 
 from ._config import (
     DEFAULT_CIRCUIT_BREAKER,
@@ -61,6 +62,38 @@ class NotGiven:
 
 
 NOT_GIVEN: Final = NotGiven()
+
+
+_T = TypeVar("_T")
+
+
+class _Resource(Generic[_T]):
+    """A client attribute built on first use: its module is imported then, not at start-up.
+
+    A non-data descriptor: the built object is stored in the instance's ``__dict__``, which
+    shadows the descriptor from then on, so later accesses cost a plain attribute lookup.
+    """
+
+    def __init__(self, module: str, name: str, doc: str) -> None:
+        self._module = module
+        self._name = name
+        self.__doc__ = doc
+        self._attr = ""
+
+    def __set_name__(self, owner: type, attr: str) -> None:
+        self._attr = attr
+
+    @overload
+    def __get__(self, obj: None, objtype: type | None = None) -> _Resource[_T]: ...
+    @overload
+    def __get__(self, obj: object, objtype: type | None = None) -> _T: ...
+    def __get__(self, obj: object | None, objtype: type | None = None) -> _T | _Resource[_T]:
+        if obj is None:
+            return self
+        module = importlib.import_module(f"{__package__}.{self._module}")
+        value: _T = getattr(module, self._name)(obj)
+        obj.__dict__[self._attr] = value
+        return value
 
 
 class AsyncGroq:
@@ -170,76 +203,34 @@ class AsyncGroq:
         )
         self.chat = Chat(self)
 
-    @property
-    def audio(self) -> Audio:
-        """``client.audio.transcriptions`` / ``.translations`` (built on first use)."""
-        audio = self.__dict__.get("_audio")
-        if audio is None:
-            from .resources.audio import Audio
-
-            audio = self.__dict__["_audio"] = Audio(self)
-        return audio
-
-    @property
-    def models(self) -> Models:
-        """``client.models.list()`` / ``.retrieve(id)`` / ``.delete(id)`` (built on first use)."""
-        models = self.__dict__.get("_models")
-        if models is None:
-            from .resources.models import Models
-
-            models = self.__dict__["_models"] = Models(self)
-        return models
-
-    @property
-    def embeddings(self) -> Embeddings:
-        """``client.embeddings.create(...)`` (built on first use)."""
-        embeddings = self.__dict__.get("_embeddings")
-        if embeddings is None:
-            from .resources.embeddings import Embeddings
-
-            embeddings = self.__dict__["_embeddings"] = Embeddings(self)
-        return embeddings
-
-    @property
-    def files(self) -> Files:
-        """``client.files``: upload JSONL, list, info, content, delete (built on first use)."""
-        files = self.__dict__.get("_files")
-        if files is None:
-            from .resources.files import Files
-
-            files = self.__dict__["_files"] = Files(self)
-        return files
-
-    @property
-    def batches(self) -> Batches:
-        """``client.batches``: create, retrieve, list, cancel, results (built on first use)."""
-        batches = self.__dict__.get("_batches")
-        if batches is None:
-            from .resources.batches import Batches
-
-            batches = self.__dict__["_batches"] = Batches(self)
-        return batches
-
-    @property
-    def responses(self) -> Responses:
-        """``client.responses.create(...)``: the Responses API, beta (built on first use)."""
-        responses = self.__dict__.get("_responses")
-        if responses is None:
-            from .resources.responses import Responses
-
-            responses = self.__dict__["_responses"] = Responses(self)
-        return responses
-
-    @property
-    def with_raw_response(self) -> AsyncGroqWithRawResponse:
-        """The same calls returning :class:`~groq_anyio.APIResponse` (status, headers, request
-        id, rate limits, timings) around the parsed value: ``await raw.parse()``."""
-        raw = self.__dict__.get("_with_raw_response")
-        if raw is None:
-            from ._raw import AsyncGroqWithRawResponse
-
-            raw = self.__dict__["_with_raw_response"] = AsyncGroqWithRawResponse(self)
-        return raw
+    audio: _Resource[Audio] = _Resource(
+        "resources.audio", "Audio", "``client.audio``: transcriptions, translations, speech."
+    )
+    models: _Resource[Models] = _Resource(
+        "resources.models", "Models", "``client.models``: list, retrieve, delete."
+    )
+    embeddings: _Resource[Embeddings] = _Resource(
+        "resources.embeddings", "Embeddings", "``client.embeddings.create(...)``."
+    )
+    files: _Resource[Files] = _Resource(
+        "resources.files", "Files", "``client.files``: upload JSONL, list, info, content, delete."
+    )
+    batches: _Resource[Batches] = _Resource(
+        "resources.batches",
+        "Batches",
+        "``client.batches``: create, retrieve, list, cancel, results.",
+    )
+    responses: _Resource[Responses] = _Resource(
+        "resources.responses",
+        "Responses",
+        "``client.responses.create(...)``: the Responses API (beta).",
+    )
+    with_raw_response: _Resource[AsyncGroqWithRawResponse] = _Resource(
+        "_raw",
+        "AsyncGroqWithRawResponse",
+        "The same calls returning :class:`~groq_anyio.APIResponse` (status, headers, request id, "
+        "rate limits, timings) around the parsed value: ``await raw.parse()``.",
+    )
 
     async def health_check(
         self, *, timeout: float | Timeout | None | NotGiven = NOT_GIVEN
