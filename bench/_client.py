@@ -16,6 +16,7 @@ import time
 T_START = time.perf_counter()  # before the client library is imported
 
 import argparse  # noqa: E402
+import dataclasses  # noqa: E402
 import gc  # noqa: E402
 import ssl  # noqa: E402
 import statistics  # noqa: E402
@@ -386,6 +387,9 @@ async def run_calls(a: Adapter, sizes: Sizes, what: str) -> dict[str, Any]:
     return {f"calls_per_chunk_{what}": calls / chunks, "chunks": chunks}
 
 
+#: the Sizes field that ``--units`` overrides, per scenario kind
+UNIT_FIELDS = {"plain": "plain", "concurrent": "concurrent_per_task", "stream": "streams"}
+
 SCENARIO_RUNNERS: dict[str, Callable[[Adapter, Sizes], Awaitable[dict[str, Any]]]] = {
     "plain": run_plain,
     "concurrent": run_concurrent,
@@ -408,9 +412,18 @@ def main() -> None:
     parser.add_argument("--cafile", help="trust this CA (TLS scenarios)")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--label", default="", help="echoed in the result")
+    parser.add_argument(
+        "--units",
+        type=int,
+        help="override the measured loop's size: requests (plain), requests per task "
+        "(concurrent) or streams (stream); used by instructions.py",
+    )
     args = parser.parse_args()
     die_with_parent()
     sizes = QUICK if args.quick else FULL
+    if args.units is not None:
+        field = UNIT_FIELDS[args.kind]
+        sizes = dataclasses.replace(sizes, **{field: args.units})
     _, backend = CLIENTS[args.client]
     runner = SCENARIO_RUNNERS[args.kind]
 

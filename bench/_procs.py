@@ -67,9 +67,15 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def spawn(args: list[str], stdout: Any = subprocess.PIPE, stderr: Any = subprocess.PIPE) -> Any:
+def spawn(
+    args: list[str],
+    stdout: Any = subprocess.PIPE,
+    stderr: Any = subprocess.PIPE,
+    wrapper: tuple[str, ...] = (),
+) -> Any:
+    """Start ``[*wrapper, python, *args]`` (``wrapper``: e.g. a valgrind command line)."""
     proc = subprocess.Popen(
-        [PYTHON, *args],
+        [*wrapper, PYTHON, *args],
         cwd=BENCH,
         stdin=subprocess.PIPE,  # never written to or closed: its EOF means "parent gone"
         stdout=stdout,
@@ -117,10 +123,12 @@ def server(scenario: str, certdir: str | None = None, timeout: float = 30.0) -> 
         _kill(proc)
 
 
-def run(args: list[str], timeout: float) -> tuple[int | None, str, str]:
+def run(
+    args: list[str], timeout: float, wrapper: tuple[str, ...] = ()
+) -> tuple[int | None, str, str]:
     """Run ``python args`` to completion: (exit code or None on timeout, stdout, stderr)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = spawn(args, stdout=out, stderr=err)
+        proc = spawn(args, stdout=out, stderr=err, wrapper=wrapper)
         code: int | None
         try:
             code = proc.wait(timeout)

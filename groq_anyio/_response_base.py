@@ -85,6 +85,11 @@ class SSEStreamBase(ResponseMeta):
     def closed(self) -> bool:
         return self._closed
 
+    def _clear_buffered(self) -> None:
+        """Drop the events (or chunks) received but not handed out yet."""
+        self._events = []
+        self._index = 0
+
     async def _next_within(self, seconds: float) -> bytes:
         """The next network chunk, or ``APITimeoutError`` after ``seconds`` of silence."""
         with anyio.move_on_after(seconds):
@@ -115,8 +120,7 @@ class SSEStreamBase(ResponseMeta):
             return
         self._closed = True
         self._done = True
-        self._events = []  # nothing buffered is handed out after closing
-        self._index = 0
+        self._clear_buffered()  # nothing buffered is handed out after closing
         try:
             await self._raw.stream.aclose()
         finally:
@@ -124,8 +128,7 @@ class SSEStreamBase(ResponseMeta):
 
     async def _drain_and_close(self) -> None:
         self._closed = True
-        self._events = []
-        self._index = 0
+        self._clear_buffered()
         stream = self._raw.stream
         with anyio.CancelScope(shield=True):
             with anyio.move_on_after(DRAIN_SECONDS):

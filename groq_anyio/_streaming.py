@@ -38,10 +38,13 @@ if TYPE_CHECKING:
 __all__ = ["ChatStream"]
 
 _chunk_decoder = msgspec.json.Decoder(ChatCompletionChunk)
+_batch_decoder = msgspec.json.Decoder(list[ChatCompletionChunk])
 _now_ns = time.perf_counter_ns
 _memoryview = memoryview
 _json_decode = msgspec.json.decode
 _NO_EVENTS: list[Any] = []  # shared, never mutated
+_NO_CHUNKS: list[ChatCompletionChunk] = []  # shared, never mutated
+_NO_RUN = (b"", 0)
 
 
 class ChatStream(SSEStreamBase):
@@ -52,8 +55,12 @@ class ChatStream(SSEStreamBase):
         "_raw",
         "_iter",
         "_scanner",
-        "_events",
+        "_chunks",
         "_index",
+        "_run",
+        "_events",
+        "_eindex",
+        "_watch",
         "_acc",
         "_add",
         "_done",
@@ -77,8 +84,14 @@ class ChatStream(SSEStreamBase):
         self._raw = raw
         self._iter = raw.stream.__aiter__()
         self._scanner = SSEScanner()
-        self._events: list[Any] = []
-        self._index = 0
+        #: the current batch: the chunks of one network read, decoded by one msgspec call
+        self._chunks: list[ChatCompletionChunk] = _NO_CHUNKS
+        self._index = 0  # the next chunk of the batch
+        self._run: tuple[bytes, int] = _NO_RUN  # the batch's bytes (SSEScanner.run_views)
+        #: the slow path: events one by one (views or ServerSentEvent objects)
+        self._events: list[Any] = _NO_EVENTS
+        self._eindex = 0
+        self._watch = True  # the first content chunk's time stamp is still to be taken
         self._acc = ChatCompletionAccumulator()
         self._add = self._acc.add  # (bound once: it runs for every chunk)
         self._done = False  # [DONE] seen, or the body ended
@@ -91,6 +104,13 @@ class ChatStream(SSEStreamBase):
         self._on_close = on_close
         #: monotonic stamps of this stream (see :class:`~groq_anyio.Timings`)
         self.timings = timings
+
+    def _clear_buffered(self) -> None:
+        self._chunks = _NO_CHUNKS
+        self._index = 0
+        self._run = _NO_RUN
+        self._events = _NO_EVENTS
+        self._eindex = 0
 
     def get_final_completion(self) -> ChatCompletion:
         """The ChatCompletion rebuilt from the chunks received so far (text, tool calls, usage)."""
@@ -105,19 +125,60 @@ class ChatStream(SSEStreamBase):
         return self
 
     async def __anext__(self) -> ChatCompletionChunk:
-        events = self._events
+        # Hot path: the next chunk of the current batch (one network read's worth, decoded by
+        # one msgspec call in _advance). Chunks without x_groq or error (all but the first and
+        # the last, normally) need no check beyond these two attribute tests.
+        chunks = self._chunks
+        index = self._index
+        if index < len(chunks):
+            chunk = chunks[index]
+            self._index = index + 1
+            if chunk.x_groq is not None or chunk.error is not None or self._watch:
+                await self._inspect(chunk)
+            if self._add(chunk):
+                self._finished = True
+            return chunk
+        return await self._advance()
+
+    async def _inspect(self, chunk: ChatCompletionChunk, data: Any = None) -> None:
+        """The rarer per-chunk work: in-band errors, and the first-chunk time stamps.
+
+        ``data`` is the chunk's event data; None for a chunk of the current batch, whose
+        bytes are found again in the batch's run (only when an error needs them)."""
+        if chunk.error is not None or (chunk.x_groq is not None and chunk.x_groq.error is not None):
+            if data is None:
+                b, end = self._run
+                data = SSEScanner.run_views(b, end)[self._index - 1]
+            await self._raise_in_band(data)
+        if self._watch:
+            timings = self.timings
+            timings.last_chunk = now = _now_ns()
+            if timings.first_chunk is None:
+                timings.first_chunk = now
+            for choice in chunk.choices:
+                if choice.delta.content:
+                    timings.first_content_chunk = now
+                    self._watch = False
+                    break
+
+    async def _advance(self) -> ChatCompletionChunk:
+        """The batch is used up: take the next event of the slow path, or read more."""
+        self._chunks = _NO_CHUNKS  # (the used-up batch is not kept while the caller waits)
+        self._run = _NO_RUN
+        self._index = 0
         while True:
-            index = self._index
+            events = self._events
+            index = self._eindex
             if index < len(events):
                 data = events[index]
                 index += 1
                 if index < len(events):
-                    self._index = index
+                    self._eindex = index
                 else:
                     # drop the used-up list now: its events are views of the network chunk,
                     # which would otherwise stay alive while the caller waits for the next one
-                    self._events = events = _NO_EVENTS
-                    self._index = 0
+                    self._events = _NO_EVENTS
+                    self._eindex = 0
                 if type(data) is not _memoryview:  # not a plain `data:` line: an event object
                     event = data
                     data = event.data
@@ -135,37 +196,74 @@ class ChatStream(SSEStreamBase):
                         await self._release()
                         raise StopAsyncIteration from None
                     await self._raise_undecodable(data)
-                if chunk.error is not None or (
-                    chunk.x_groq is not None and chunk.x_groq.error is not None
-                ):
-                    await self._raise_in_band(data)
+                if chunk.x_groq is not None or chunk.error is not None or self._watch:
+                    await self._inspect(chunk, data)
                 if self._add(chunk):
                     self._finished = True
-                timings = self.timings
-                if timings.first_content_chunk is None:
-                    # (later chunks need no clock: last_chunk is stamped as each read lands)
-                    timings.last_chunk = now = _now_ns()
-                    if timings.first_chunk is None:
-                        timings.first_chunk = now
-                    for choice in chunk.choices:
-                        if choice.delta.content:
-                            timings.first_content_chunk = now
-                            break
                 return chunk
             if self._done:
                 await self._release()
                 raise StopAsyncIteration
             if self._closed or self._idle_timeout is not None:
-                events = await self._fill()
-                continue
-            # _fill() inlined: one call and one coroutine resumption less per network read
-            try:
-                data = await self._iter.__anext__()
+                read = await self._read()
+                if read is None:
+                    continue  # the body ended: its last events are in place
+                data = read
+            else:
+                # _read() inlined: one call and one coroutine resumption less per network read
+                try:
+                    data = await self._iter.__anext__()
+                except BaseException as exc:
+                    self._events = await self._fill_failed(exc)
+                    self._eindex = 0
+                    continue
                 self.timings.last_chunk = _now_ns()
-                self._events = events = self._scanner.feed_views(data)
+            try:
+                run = self._scanner.feed_json_run(data)
+                if run is None:
+                    self._events = self._scanner.feed_views(data)
+                    self._eindex = 0
+                    continue
             except BaseException as exc:
-                events = await self._fill_failed(exc)
-            self._index = 0
+                self._events = await self._fill_failed(exc)
+                self._eindex = 0
+                continue
+            array, b, end = run
+            try:
+                chunks = _batch_decoder.decode(array)
+            except msgspec.DecodeError:
+                # `[DONE]` (normally the last event of the last read) or a payload that is not
+                # a chunk: take this run event by event, which finds out which
+                self._events = SSEScanner.run_views(b, end)
+                self._eindex = 0
+                continue
+            self._chunks = chunks
+            self._run = (b, end)
+            self._index = 1
+            chunk = chunks[0]
+            if chunk.x_groq is not None or chunk.error is not None or self._watch:
+                await self._inspect(chunk)
+            if self._add(chunk):
+                self._finished = True
+            return chunk
+
+    async def _read(self) -> bytes | None:
+        """The next network chunk (within the idle timeout, if one is set); None when the body
+        has ended (its last events are then in ``_events``)."""
+        if self._closed:
+            raise ClientClosedError("the stream is closed")
+        try:
+            if self._idle_timeout is None:
+                data = await self._iter.__anext__()
+            else:
+                data = await self._next_within(self._idle_timeout)
+        except BaseException as exc:
+            events = await self._fill_failed(exc)
+            self._events = events
+            self._eindex = 0
+            return None
+        self.timings.last_chunk = _now_ns()
+        return data
 
     async def _fill(self) -> list[Any]:
         """Read the next network chunk and scan it; returns the new event list."""
@@ -180,7 +278,7 @@ class ChatStream(SSEStreamBase):
             self._events = events = self._scanner.feed_views(data)
         except BaseException as exc:
             events = await self._fill_failed(exc)
-        self._index = 0
+        self._eindex = 0
         return events
 
     async def _fill_failed(self, exc: BaseException) -> list[Any]:
@@ -189,7 +287,7 @@ class ChatStream(SSEStreamBase):
         if isinstance(exc, StopAsyncIteration):
             self._done = True
             self._events = events = self._scanner.close()
-            self._index = 0
+            self._eindex = 0
             if not events and not self._finished:
                 await self._abort()
                 raise APIConnectionError(

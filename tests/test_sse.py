@@ -759,3 +759,128 @@ def test_many_events_in_one_chunk() -> None:
     assert len(events) == 5000
     assert _consume(events) == 5000 * (len(block) - 8)
     assert all(isinstance(ev.data, memoryview) for ev in events)
+
+
+# --------------------------------------------------------------------------------------------
+# The run fast path (feed_json_run): whole reads of plain `data:` events in one JSON array
+# --------------------------------------------------------------------------------------------
+
+# Token streams as servers send them, mostly plain runs, with the odd line that forces the
+# slow path for one read.
+_run_block = st.one_of(
+    *[_json.map(lambda j: b"data: " + j + b"\n\n")] * 6,
+    st.just(b"data: [DONE]\n\n"),
+    st.just(b"data: \n\n"),
+    _json.map(lambda j: b"data:" + j + b"\n\n"),
+    _json.map(lambda j: b"data:  " + j + b"\n\n"),
+    st.just(b": ping\n\n"),
+    _json.map(lambda j: b"event: error\ndata: " + j + b"\n\n"),
+    _json.map(lambda j: b"data: " + j + b"\r\n\r\n"),
+    st.just(b"\n"),
+    st.integers(0, 99).map(lambda i: b"id: %d\n" % i),
+)
+run_streams = st.one_of(st.lists(_run_block, max_size=16).map(b"".join), streams)
+
+
+def scan_runs(
+    chunks: Iterable[bytes], max_buffer: int = 1 << 24
+) -> tuple[list[tuple[bytes, str | None]], bool, int]:
+    """Feed each chunk to feed_json_run first, to feed_views when it declines; returns the
+    (data, event type) of every event, whether the bound was hit, and how many reads the run
+    path took."""
+    scanner = SSEScanner(max_buffer)
+    out: list[tuple[bytes, str | None]] = []
+    runs = 0
+    try:
+        for chunk in chunks:
+            run = scanner.feed_json_run(chunk)
+            if run is None:
+                for ev in scanner.feed_views(chunk):
+                    if isinstance(ev, memoryview):
+                        out.append((bytes(ev), None))
+                    else:
+                        out.append((bytes(ev.data), ev.event))
+                continue
+            runs += 1
+            array, b, end = run
+            views = SSEScanner.run_views(b, end)
+            assert views, "a run holds at least one event"
+            assert array == b"[" + b",".join(views) + b"]"
+            out += [(bytes(v), None) for v in views]
+    except SSEError:
+        return out, True, runs
+    assert scanner.close() == []
+    return out, False, runs
+
+
+def _data_and_type(raw: bytes) -> list[tuple[bytes, str | None]]:
+    return [(d, e) for d, e, _, _ in reference_events(raw)]
+
+
+@SETTINGS
+@given(raw=run_streams, data=st.data())
+def test_run_path_matches_reference_for_any_split(raw: bytes, data: st.DataObject) -> None:
+    cuts = data.draw(st.lists(st.integers(0, len(raw)), max_size=16), label="cuts")
+    got, overflow, _ = scan_runs(split_at(raw, cuts))
+    assert not overflow
+    assert got == _data_and_type(raw)
+
+
+@SETTINGS
+@given(raw=run_streams, max_buffer=st.integers(4, 64), data=st.data())
+def test_run_path_bound_does_not_depend_on_chunking(
+    raw: bytes, max_buffer: int, data: st.DataObject
+) -> None:
+    cuts = data.draw(st.lists(st.integers(0, len(raw)), max_size=16), label="cuts")
+    expected = reference_parse(raw, max_buffer=max_buffer)
+    full = _data_and_type(raw)
+    got, overflow, _ = scan_runs(split_at(raw, cuts), max_buffer=max_buffer)
+    assert overflow == expected.overflow
+    assert got == (full[: len(got)] if overflow else full)
+
+
+def test_run_path_takes_plain_reads_and_keeps_the_partial_line() -> None:
+    events = [b'{"i":%d}' % i for i in range(50)]
+    raw = b"".join(b"data: " + e + b"\n\n" for e in events)
+    scanner = SSEScanner()
+    assert scanner.feed_views(b"") == []  # (a stream's first bytes go the slow way: BOM check)
+    first = scanner.feed_views(raw[:3])
+    assert first == [] and scanner.buffered == 3
+    cut = raw.index(b"data", 500) + 9  # in the middle of an event
+    run = scanner.feed_json_run(raw[3:cut])
+    assert run is not None
+    array = run[0]
+    n = len(msgspec.json.decode(array))
+    assert msgspec.json.decode(array) == [{"i": i} for i in range(n)]
+    assert scanner.buffered == len(raw[:cut]) - raw[:cut].rindex(b"\n\n") - 2
+    rest = scanner.feed_json_run(raw[cut:])
+    assert rest is not None
+    assert msgspec.json.decode(rest[0]) == [{"i": i} for i in range(n, 50)]
+    assert scanner.buffered == 0
+
+
+@pytest.mark.parametrize(
+    "chunk",
+    [
+        b"data: 1\n\n: ping\n\n",  # a comment
+        b"data: 1\n\nevent: x\ndata: 2\n\n",  # a named event
+        b"data: 1\r\n\r\n",  # CRLF
+        b"data: 1\n\n\ndata: 2\n\n",  # an extra blank line
+        b"data:1\n\n",  # no space after the colon
+        b"data: 1\n\ndata: 2\n",  # the tail holds a line end
+        b"data: 1\ndata: 2\n\n",  # a two-line event
+        b"data: partial",  # nothing completes
+    ],
+)
+def test_run_path_declines_anything_but_plain_runs(chunk: bytes) -> None:
+    scanner = SSEScanner()
+    scanner.feed_views(b"data: 0\n\n")  # past the stream start
+    assert scanner.feed_json_run(chunk) is None
+    assert scanner.buffered == 0  # nothing consumed: the same chunk goes to feed_views
+
+
+def test_run_path_declines_while_an_event_is_open_or_at_the_start() -> None:
+    scanner = SSEScanner()
+    assert scanner.feed_json_run(b"data: 1\n\n") is None  # the stream start (BOM check)
+    scanner.feed_views(b"event: x\n")  # an event under construction
+    assert scanner.feed_json_run(b"data: 1\n\n") is None

@@ -327,3 +327,124 @@ async def test_abandoned_h2_streams_are_reset(server: GroqTestServer) -> None:
         with anyio.fail_after(5):
             while server.active_requests:
                 await anyio.sleep(0.01)
+
+
+# --------------------------------------------------------------------------------------------
+# Batches: a read of plain `data:` events is decoded by one msgspec call (the run fast path)
+# --------------------------------------------------------------------------------------------
+
+
+def _chunk_event(content: str | None = None, **extra: object) -> bytes:
+    chunk: dict[str, object] = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": MODEL,
+        "choices": [{"index": 0, "delta": {"content": content}, "finish_reason": None}],
+    }
+    chunk.update(extra)
+    return b"data: " + json.dumps(chunk).encode() + b"\n\n"
+
+
+def _sse(pieces: list[bytes]) -> RawReply:
+    # the first piece alone, then one read per piece (a stream's first read takes the slow
+    # path, which also checks for a byte order mark)
+    return RawReply(
+        status=200, headers={"content-type": "text/event-stream"}, body=pieces, chunk_delay=0.05
+    )
+
+
+class _RunSpy:
+    """Counts the reads that the run fast path took."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from groq_anyio._sse import SSEScanner
+
+        self.runs = 0
+        real = SSEScanner.feed_json_run
+
+        def spy(scanner: SSEScanner, chunk: bytes) -> tuple[bytes, bytes, int] | None:
+            run = real(scanner, chunk)
+            self.runs += run is not None
+            return run
+
+        monkeypatch.setattr(SSEScanner, "feed_json_run", spy)
+
+
+async def test_batched_reads_deliver_every_chunk_in_order(
+    server: GroqTestServer, client: AsyncGroq, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = _RunSpy(monkeypatch)
+    words = [f"w{i} " for i in range(300)]
+    run = b"".join(_chunk_event(w) for w in words[1:])
+    finish = _chunk_event(None, x_groq={"id": "req_1", "usage": {"total_tokens": 9}})
+    finish = finish.replace(b'"finish_reason": null', b'"finish_reason": "stop"')
+    server.push(_sse([_chunk_event(words[0]), run, finish + b"data: [DONE]\n\n"]))
+    stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+    assert await _collect(stream) == "".join(words)
+    final = stream.get_final_completion()
+    assert final.choices[0].finish_reason == "stop"
+    assert final.usage is not None and final.usage.total_tokens == 9
+    assert spy.runs >= 1  # the 299-event read went through the run path
+    assert client.pool_stats().in_flight == 0
+
+
+async def test_in_band_error_inside_a_batch_keeps_the_raw_error(
+    server: GroqTestServer, client: AsyncGroq, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = _RunSpy(monkeypatch)
+    error = {
+        "message": "tool call validation failed",
+        "type": "invalid_request_error",
+        "code": "tool_use_failed",
+        "failed_generation": "<function=x>{}",
+        "status_code": 400,
+        "not_a_known_field": 1,
+    }
+    run = b"".join(_chunk_event(f"b{i} ") for i in range(5))
+    run += _chunk_event(None, error=error) + _chunk_event("never ")
+    server.push(_sse([_chunk_event("a "), run]))
+    stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+    got: list[str] = []
+    with pytest.raises(g.ToolUseFailedError) as info:
+        async with stream:
+            async for chunk in stream:
+                got.append(chunk.choices[0].delta.content or "")
+    assert spy.runs == 1
+    assert "".join(got) == "a b0 b1 b2 b3 b4 "  # everything before the error, nothing after
+    err = info.value
+    assert err.in_stream and err.failed_generation == "<function=x>{}"
+    assert err.partial is not None and err.partial.choices[0].message.content == "".join(got)
+    assert client.pool_stats().in_flight == 0
+
+
+async def test_undecodable_event_inside_a_run_is_reported_in_place(
+    server: GroqTestServer, client: AsyncGroq
+) -> None:
+    run = _chunk_event("b ") + b'data: {"choices": 7}\n\n' + _chunk_event("never ")
+    server.push(_sse([_chunk_event("a "), run]))
+    stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+    got: list[str] = []
+    with pytest.raises(g.APIResponseValidationError, match="not a chat completion chunk"):
+        async with stream:
+            async for chunk in stream:
+                got.append(chunk.choices[0].delta.content or "")
+    assert got == ["a ", "b "]
+    assert client.pool_stats().in_flight == 0
+
+
+async def test_leaving_in_the_middle_of_a_batch_closes_the_connection(
+    server: GroqTestServer, client: AsyncGroq
+) -> None:
+    run = b"".join(_chunk_event(f"b{i} ") for i in range(50))
+    server.push(_sse([_chunk_event("a "), run, b"data: [DONE]\n\n"]))
+    stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+    async with stream:
+        async for chunk in stream:
+            if chunk.choices[0].delta.content == "b3 ":
+                break
+    assert stream.closed
+    assert stream.get_final_completion().choices[0].message.content == "a b0 b1 b2 b3 "
+    with pytest.raises((g.ClientClosedError, StopAsyncIteration)):  # no buffered "b4 "
+        await stream.__anext__()
+    assert client.pool_stats().in_flight == 0
