@@ -196,18 +196,27 @@ class ChatCompletionAccumulator:
         self.error: str | ErrorObject | None = None
 
     def add(self, chunk: ChatCompletionChunk) -> bool:
-        """Fold one chunk in. Returns whether it carried a ``finish_reason``.
+        """Fold one chunk in. Returns whether it carried a ``finish_reason``."""
+        self.add_meta(chunk)
+        return self.add_choices(chunk)
 
-        (Hot path: a typical chunk carries one choice whose delta has only ``content``; the
-        rarer fields are tested together and handled out of line.)
+    @property
+    def has_id(self) -> bool:
+        """Whether a chunk with an ``id`` has been folded in (see :meth:`add_meta`)."""
+        return bool(self._id)
+
+    def add_meta(self, chunk: ChatCompletionChunk) -> None:
+        """The chunk-level half of :meth:`add`: the completion's id, creation time and model
+        (from the first chunk that has an id), usage, service tier, x_groq, errors.
+
+        A stream reader may call it only for chunks that need it -- until :attr:`has_id`, and
+        for chunks with ``x_groq``, ``usage``, ``service_tier``, ``usage_breakdown`` or
+        ``error`` -- and :meth:`add_choices` for every chunk.
         """
         if not self._id and chunk.id:  # the first real chunk (an error-only event has no id)
             self._id = chunk.id
             self._created = chunk.created
             self._model = chunk.model
-        fingerprint = chunk.system_fingerprint
-        if fingerprint is not None:
-            self._system_fingerprint = fingerprint
         if (
             chunk.x_groq is not None
             or chunk.usage is not None
@@ -216,6 +225,17 @@ class ChatCompletionAccumulator:
             or chunk.error is not None
         ):
             self._add_extras(chunk)
+
+    def add_choices(self, chunk: ChatCompletionChunk) -> bool:
+        """The per-choice half of :meth:`add` (and the system fingerprint). Returns whether a
+        ``finish_reason`` came.
+
+        (Hot path: a typical chunk carries one choice whose delta has only ``content``; the
+        rarer fields are tested together and handled out of line.)
+        """
+        fingerprint = chunk.system_fingerprint
+        if fingerprint is not None:
+            self._system_fingerprint = fingerprint
         finished = False
         choices = self._choices
         for c in chunk.choices:

@@ -179,42 +179,56 @@ class SSEScanner:
         a consumer that only reads data). Other events are :class:`ServerSentEvent` objects."""
         return self._feed(chunk, True)
 
-    def feed_json_run(self, chunk: bytes) -> tuple[bytes, bytes, int] | None:
-        """The run fast path: every event ``chunk`` completes as one JSON array text, or None.
+    def feed_json_run(self, chunk: bytes) -> tuple[bytes, int, bytes, int] | None:
+        """The run fast path: every event ``chunk`` completes, as one JSON array text; or None.
 
         When nothing is pending but (possibly) a partial line, and everything that ``chunk``
         completes is a run of single-line ``data: <payload>`` events (each followed by one blank
         line, no CR anywhere, no other field, no comment), the run is consumed and returned as
-        ``(array, b, end)``: ``array`` is ``b"[" + b",".join(payloads) + b"]"`` (a JSON array
-        text if every payload is JSON, which is for the caller to find out), and ``b[:end]`` is
-        the run itself, for :meth:`run_views` should the caller need the events one by one. A
-        partial line after the run is kept, as by :meth:`feed`.
+        ``(array, count, b, end)``:
 
-        Otherwise nothing is consumed and None is returned: pass the same chunk to
-        :meth:`feed_views`. The result is always exactly what :meth:`feed_views` would have
-        produced, so the choice never depends on how the stream was split.
+        * ``array`` is ``b"[" + b"\r,".join(payloads) + b"]"`` -- a JSON array text if every
+          payload is JSON, which is for the caller to find out (a CR is JSON whitespace);
+        * ``count`` is the number of events: a JSON decoder that finds more (or fewer) items
+          than that was given something other than one JSON value per event;
+        * ``b[:end]`` is the run itself, for :meth:`run_views` should the caller need the
+          events one by one.
 
-        Cost: a few passes of C string functions over the bytes (search, replace, join), and no
-        Python-level work per event -- the point, for a stream of hundreds of events per read.
+        A partial line after the run is kept, as by :meth:`feed`. Otherwise nothing is consumed
+        and None is returned: pass the same chunk to :meth:`feed_views`. The events are always
+        exactly those :meth:`feed_views` would have produced, so the choice never depends on
+        how the stream was split.
+
+        Cost: a few passes of C string functions over the bytes (search, replace, count, join:
+        two copies) and no Python-level work per event -- the point, for a stream of hundreds
+        of events per read.
         """
         if self._dirty or self._slow_entry:
             return None
         buf = self._buf
         b = bytes(buf) + chunk if buf else chunk
+        n = len(b)
         end = b.rfind(b"\n\n")
-        if end < 0 or len(b) > self._max_buffer or not b.startswith(b"data: "):
+        if end < 0 or n > self._max_buffer or not b.startswith(b"data: ") or b"\r" in b:
             return None
         tail = end + 2
-        if tail < len(b) and (b.find(b"\n", tail) >= 0 or b.find(b"\r", tail) >= 0):
+        if tail < n and b.find(b"\n", tail) >= 0:
             return None  # the rest holds a line end: not a partial line to keep
-        payloads = b[6:end].replace(b"\n\ndata: ", b",")
-        if b"\n" in payloads or b"\r" in payloads:
-            return None  # a multi-line event, a comment, a blank line too many, a CR, `data:x`
+        joined = b.replace(b"\n\ndata: ", b"\r,")
+        # where the run ends in `joined`: before the blank line at `end`, whose separator was
+        # replaced too if the partial line after it starts with "data: "
+        if b.startswith(b"data: ", tail):
+            stop = len(joined) - (n - tail - 6) - 2
+        else:
+            stop = len(joined) - (n - tail) - 2
+        if joined.find(b"\n", 6, stop) >= 0:
+            return None  # a multi-line event, a comment, a blank line too many, `data:x`
         if buf:
             buf.clear()
-        if tail < len(b):
+        if tail < n:
             buf += b[tail:]
-        return b"".join((b"[", payloads, b"]")), b, end
+        array = b"".join((b"[", memoryview(joined)[6:stop], b"]"))
+        return array, joined.count(b"\r", 6, stop) + 1, b, end
 
     @staticmethod
     def run_views(b: bytes, end: int) -> list[memoryview]:

@@ -93,7 +93,7 @@ class ChatStream(SSEStreamBase):
         self._eindex = 0
         self._watch = True  # the first content chunk's time stamp is still to be taken
         self._acc = ChatCompletionAccumulator()
-        self._add = self._acc.add  # (bound once: it runs for every chunk)
+        self._add = self._acc.add_choices  # (bound once: it runs for every chunk)
         self._done = False  # [DONE] seen, or the body ended
         self._finished = False  # a finish_reason was seen: only the tail of the body is left
         self._closed = False
@@ -126,14 +126,21 @@ class ChatStream(SSEStreamBase):
 
     async def __anext__(self) -> ChatCompletionChunk:
         # Hot path: the next chunk of the current batch (one network read's worth, decoded by
-        # one msgspec call in _advance). Chunks without x_groq or error (all but the first and
-        # the last, normally) need no check beyond these two attribute tests.
+        # one msgspec call in _advance). Chunk-level fields (x_groq, usage, errors) are only on
+        # the first and the last chunk, normally: the others go straight to add_choices.
         chunks = self._chunks
         index = self._index
         if index < len(chunks):
             chunk = chunks[index]
             self._index = index + 1
-            if chunk.x_groq is not None or chunk.error is not None or self._watch:
+            if (
+                chunk.x_groq is not None
+                or chunk.error is not None
+                or chunk.usage is not None
+                or chunk.service_tier is not None
+                or chunk.usage_breakdown is not None
+                or self._watch
+            ):
                 await self._inspect(chunk)
             if self._add(chunk):
                 self._finished = True
@@ -141,7 +148,8 @@ class ChatStream(SSEStreamBase):
         return await self._advance()
 
     async def _inspect(self, chunk: ChatCompletionChunk, data: Any = None) -> None:
-        """The rarer per-chunk work: in-band errors, and the first-chunk time stamps.
+        """The rarer per-chunk work: in-band errors, chunk-level fields for the accumulator,
+        and the first-chunk time stamps.
 
         ``data`` is the chunk's event data; None for a chunk of the current batch, whose
         bytes are found again in the batch's run (only when an error needs them)."""
@@ -150,16 +158,20 @@ class ChatStream(SSEStreamBase):
                 b, end = self._run
                 data = SSEScanner.run_views(b, end)[self._index - 1]
             await self._raise_in_band(data)
+        self._acc.add_meta(chunk)
         if self._watch:
             timings = self.timings
-            timings.last_chunk = now = _now_ns()
-            if timings.first_chunk is None:
-                timings.first_chunk = now
-            for choice in chunk.choices:
-                if choice.delta.content:
-                    timings.first_content_chunk = now
-                    self._watch = False
-                    break
+            if timings.first_content_chunk is None:
+                timings.last_chunk = now = _now_ns()
+                if timings.first_chunk is None:
+                    timings.first_chunk = now
+                for choice in chunk.choices:
+                    if choice.delta.content:
+                        timings.first_content_chunk = now
+                        break
+            # (watching ends once both are known: the chunk-level fields are then only
+            # looked at on chunks that carry them)
+            self._watch = timings.first_content_chunk is None or not self._acc.has_id
 
     async def _advance(self) -> ChatCompletionChunk:
         """The batch is used up: take the next event of the slow path, or read more."""
@@ -196,7 +208,14 @@ class ChatStream(SSEStreamBase):
                         await self._release()
                         raise StopAsyncIteration from None
                     await self._raise_undecodable(data)
-                if chunk.x_groq is not None or chunk.error is not None or self._watch:
+                if (
+                    chunk.x_groq is not None
+                    or chunk.error is not None
+                    or chunk.usage is not None
+                    or chunk.service_tier is not None
+                    or chunk.usage_breakdown is not None
+                    or self._watch
+                ):
                     await self._inspect(chunk, data)
                 if self._add(chunk):
                     self._finished = True
@@ -228,12 +247,14 @@ class ChatStream(SSEStreamBase):
                 self._events = await self._fill_failed(exc)
                 self._eindex = 0
                 continue
-            array, b, end = run
+            array, count, b, end = run
             try:
                 chunks = _batch_decoder.decode(array)
             except msgspec.DecodeError:
-                # `[DONE]` (normally the last event of the last read) or a payload that is not
-                # a chunk: take this run event by event, which finds out which
+                chunks = _NO_CHUNKS
+            if len(chunks) != count:
+                # `[DONE]` (normally the last event of the last read), or a payload that is not
+                # one chunk: take this run event by event, which finds out which
                 self._events = SSEScanner.run_views(b, end)
                 self._eindex = 0
                 continue
@@ -241,7 +262,14 @@ class ChatStream(SSEStreamBase):
             self._run = (b, end)
             self._index = 1
             chunk = chunks[0]
-            if chunk.x_groq is not None or chunk.error is not None or self._watch:
+            if (
+                chunk.x_groq is not None
+                or chunk.error is not None
+                or chunk.usage is not None
+                or chunk.service_tier is not None
+                or chunk.usage_breakdown is not None
+                or self._watch
+            ):
                 await self._inspect(chunk)
             if self._add(chunk):
                 self._finished = True

@@ -802,10 +802,10 @@ def scan_runs(
                         out.append((bytes(ev.data), ev.event))
                 continue
             runs += 1
-            array, b, end = run
+            array, count, b, end = run
             views = SSEScanner.run_views(b, end)
-            assert views, "a run holds at least one event"
-            assert array == b"[" + b",".join(views) + b"]"
+            assert len(views) == count > 0
+            assert array == b"[" + b"\r,".join(views) + b"]"
             out += [(bytes(v), None) for v in views]
     except SSEError:
         return out, True, runs

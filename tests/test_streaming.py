@@ -448,3 +448,18 @@ async def test_leaving_in_the_middle_of_a_batch_closes_the_connection(
     with pytest.raises((g.ClientClosedError, StopAsyncIteration)):  # no buffered "b4 "
         await stream.__anext__()
     assert client.pool_stats().in_flight == 0
+
+
+async def test_an_event_holding_two_json_values_is_not_two_chunks(
+    server: GroqTestServer, client: AsyncGroq
+) -> None:
+    two = _chunk_event("x ")[6:-2] + b", " + _chunk_event("y ")[6:-2]  # `{...}, {...}`
+    run = _chunk_event("b ") + b"data: " + two + b"\n\n" + _chunk_event("never ")
+    server.push(_sse([_chunk_event("a "), run]))
+    stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+    got: list[str] = []
+    with pytest.raises(g.APIResponseValidationError, match="not a chat completion chunk"):
+        async with stream:
+            async for chunk in stream:
+                got.append(chunk.choices[0].delta.content or "")
+    assert got == ["a ", "b "]
