@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import os
 import time
 from collections.abc import AsyncIterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, overload
+
+import msgspec
 
 from ._config import (
     DEFAULT_CIRCUIT_BREAKER,
@@ -353,7 +354,7 @@ class AsyncGroq:
         clone._init(new_config, self._transport, owner=False, state=self._state)
         if new_config.default_headers != cfg.default_headers:
             # per-client headers travel as per-call extras on the shared transport
-            clone._options = dataclasses.replace(
+            clone._options = msgspec.structs.replace(
                 clone._options,
                 extra_headers=tuple(
                     (k.encode("latin-1"), v.encode("latin-1"))
@@ -439,7 +440,7 @@ class AsyncGroq:
             if not isinstance(extra_query, Mapping):
                 raise InvalidParameterError("extra_query", "must be a mapping")
             query = tuple(extra_query.items())
-        return dataclasses.replace(
+        return msgspec.structs.replace(
             base,
             timeout=base.timeout if isinstance(timeout, NotGiven) else Timeout.coerce(timeout),
             max_retries=base.max_retries if isinstance(max_retries, NotGiven) else max_retries,

@@ -6,12 +6,11 @@ the hot path only reads attributes (pre-encoded header bytes, the URL prefix, th
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Final
-from urllib.parse import urlsplit
+
+import msgspec
 
 from ._errors import InvalidParameterError
 from ._validation import validate_header_value
@@ -77,8 +76,7 @@ class RedactedBytes(bytes):
     __str__ = __repr__
 
 
-@dataclass(frozen=True, slots=True)
-class Timeout:
+class Timeout(msgspec.Struct, frozen=True):
     """Time limits, in seconds (``None`` = no limit).
 
     - ``total``: the deadline of a whole call (a cancel scope), rate-limit waits, retries and
@@ -149,8 +147,7 @@ def _check_number(name: str, value: object, *, minimum: float, inclusive: bool =
     return float(value)
 
 
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
+class RetryPolicy(msgspec.Struct, frozen=True):
     """How failed attempts are retried (how many times is ``max_retries``, set separately).
 
     The wait before retry ``n`` (0-based) is ``min(initial_delay * multiplier**n, max_delay)``,
@@ -178,8 +175,7 @@ class RetryPolicy:
             raise InvalidParameterError("retry.jitter", "must be between 0 and 1")
 
 
-@dataclass(frozen=True, slots=True)
-class CircuitBreakerConfig:
+class CircuitBreakerConfig(msgspec.Struct, frozen=True):
     """When the client stops sending for a while because the service keeps failing.
 
     - ``failure_threshold``: consecutive failed attempts (connection errors, timeouts, 5xx, 408,
@@ -212,14 +208,15 @@ DEFAULT_CIRCUIT_BREAKER: Final = CircuitBreakerConfig()
 def _is_loopback(host: str) -> bool:
     if host.lower() in ("localhost", "localhost.") or host.lower().endswith(".localhost"):
         return True
+    import ipaddress  # (only when a client is created)
+
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
 
 
-@dataclass(frozen=True, slots=True)
-class ClientConfig:
+class ClientConfig(msgspec.Struct, frozen=True):
     """What :class:`AsyncGroq` was built with, validated and pre-computed."""
 
     api_key: SecretStr
@@ -236,7 +233,7 @@ class ClientConfig:
     max_keepalive_connections: int
     keepalive_expiry: float
     allow_insecure_http: bool
-    default_headers: tuple[tuple[str, str], ...] = field(default=())
+    default_headers: tuple[tuple[str, str], ...] = ()
     retry: RetryPolicy = DEFAULT_RETRY
     circuit_breaker: CircuitBreakerConfig | None = DEFAULT_CIRCUIT_BREAKER
     rate_limit_wait: bool = True
@@ -260,6 +257,8 @@ def parse_base_url(url: str, *, allow_insecure_http: bool) -> tuple[str, str, st
     (the OpenAI form) both end up with the ``/openai/v1`` prefix; any other path is kept as given
     (a proxy that mounts the API elsewhere).
     """
+    from urllib.parse import urlsplit  # (only when a client is created)
+
     if not isinstance(url, str) or not url.strip():
         raise InvalidParameterError("base_url", "must be a non-empty URL string")
     try:

@@ -34,11 +34,11 @@ import io
 import os
 import secrets
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 from typing import IO, Any, Final, Protocol, TypeAlias
 
 import anyio
 import anyio.to_thread
+import msgspec
 
 from ._errors import InvalidParameterError
 
@@ -74,8 +74,7 @@ def escape_name(value: str) -> bytes:
     return value.translate(_ESCAPES).encode("utf-8", "surrogateescape")
 
 
-@dataclass(frozen=True, slots=True)
-class FilePart:
+class FilePart(msgspec.Struct, frozen=True):
     """One file of a form.
 
     Attributes:

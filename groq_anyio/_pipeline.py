@@ -29,11 +29,9 @@ retried, never turned into ``APITimeoutError``, and never counted by the breaker
 from __future__ import annotations
 
 import functools
-import logging
 import math
 import time
 from collections.abc import AsyncIterable, Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import anyio
@@ -49,6 +47,7 @@ from ._errors import (
     RateLimitError,
     make_status_error,
 )
+from ._log import log_info
 from ._resilience import (
     _CLOSED,
     _OPEN,
@@ -73,7 +72,6 @@ __all__ = [
 
 ERROR_BODY_LIMIT: Final = 1 << 20
 
-logger = logging.getLogger("groq_anyio")
 _json_decode = msgspec.json.decode
 _now_ns = time.perf_counter_ns
 _current_time = anyio.current_time
@@ -82,8 +80,7 @@ _CancelScope = anyio.CancelScope
 _BODYLESS = frozenset({b"GET", b"DELETE", b"HEAD"})
 
 
-@dataclass(frozen=True, slots=True)
-class RequestOptions:
+class RequestOptions(msgspec.Struct, frozen=True):
     """Per-call settings after merging the client's with the call's."""
 
     timeout: Timeout
@@ -396,7 +393,7 @@ async def send_request(
                 delay = _retry_delay(options.retry, attempt - 1, error, scope.deadline)
                 if delay is None:
                     raise error
-                logger.info(
+                log_info(
                     "retrying %s %s in %.3f s (attempt %d of %d failed: %s)",
                     method.decode(),
                     path,

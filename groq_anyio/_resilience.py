@@ -32,7 +32,6 @@ The pipeline (:mod:`groq_anyio._pipeline`) runs every call as: rate-limit wait -
 from __future__ import annotations
 
 import enum
-import logging
 import random
 import re
 import time
@@ -42,6 +41,7 @@ import anyio
 import anyio.lowlevel
 
 from ._errors import APIConnectionError, APIError, APIStatusError, CircuitOpenError
+from ._log import log_warning
 from ._ratelimit import RateLimitTracker, parse_go_duration
 
 if TYPE_CHECKING:
@@ -58,7 +58,6 @@ __all__ = [
     "trips_breaker",
 ]
 
-logger = logging.getLogger("groq_anyio")
 
 _TRY_AGAIN: Final = re.compile(r"try again in ([0-9][0-9.a-zµμ]*[a-zµμ])", re.IGNORECASE)
 
@@ -298,7 +297,7 @@ class CircuitBreaker:
     def _open(self) -> None:
         self._opened_at = self.clock.now()
         self._to(_OPEN)
-        logger.warning(
+        log_warning(
             "circuit breaker opened after %d consecutive failures; failing fast for %s s",
             self._failures,
             self.config.reset_timeout,

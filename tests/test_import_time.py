@@ -25,6 +25,8 @@ import groq_anyio.types
 NETWORK_STACK = {"httpcore", "h11", "h2", "hpack", "hyperframe", "trio", "ssl", "_ssl"}
 #: also not needed before a client exists (heavy, or only for rare paths)
 DEFERRED = {"truststore", "certifi", "email", "socket", "select", "selectors", "asyncio"}
+#: stdlib packages the client only needs once it runs (logging: only when something is logged)
+DEFERRED |= {"logging", "ipaddress", "urllib"}  # (anyio.lowlevel imports dataclasses)
 #: modules ``from groq_anyio import AsyncGroq`` may add on top of ``import msgspec, anyio``
 CLIENT_IMPORT_BUDGET = 60
 
