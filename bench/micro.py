@@ -259,6 +259,22 @@ def ours_sse(chunks: list[bytes]) -> Callable[[], int]:
     return run
 
 
+def ours_sse_runs(chunks: list[bytes]) -> Callable[[], int]:
+    """What a chat stream does with each read: the run fast path, else the event scanner."""
+    from groq_anyio._sse import SSEScanner
+
+    def run() -> int:
+        scanner = SSEScanner()
+        n = 0
+        for c in chunks:
+            found = scanner.feed_json_run(c)
+            n += len(scanner.feed_views(c)) if found is None else found[1]
+        scanner.close()
+        return n
+
+    return run
+
+
 def floor_sse(chunks: list[bytes]) -> Callable[[], int]:
     """The floor's scanner (``_floor.FloorStream.__anext__``) without the awaits."""
 
@@ -375,6 +391,7 @@ def benchmarks(sse_events: int, sdk_1byte_events: int) -> Iterator[tuple[str, Fa
     for op, size in (("sse-net", NET_PIECE), ("sse-1byte", 1)):
         n = sse_events
         yield f"{op}/groq_anyio", functools.partial(ours_sse_bench, n, size), n + 3
+        yield f"{op}/groq_anyio-runs", functools.partial(ours_sse_runs_bench, n, size), n + 3
         yield f"{op}/floor", functools.partial(floor_sse_bench, n, size), n + 3
         if size == 1:
             n = min(n, sdk_1byte_events)  # linear decoders, reported per event
@@ -384,6 +401,10 @@ def benchmarks(sse_events: int, sdk_1byte_events: int) -> Iterator[tuple[str, Fa
 
 def ours_sse_bench(events: int, size: int) -> Callable[[], int]:
     return ours_sse(sse_pieces(events, size))
+
+
+def ours_sse_runs_bench(events: int, size: int) -> Callable[[], int]:
+    return ours_sse_runs(sse_pieces(events, size))
 
 
 def floor_sse_bench(events: int, size: int) -> Callable[[], int]:

@@ -169,6 +169,13 @@ class SSEScanner:
         Raises:
             SSEError: The buffer bound was exceeded (now or by an earlier call).
         """
+        buf = self._buf
+        if buf and not self._slow_entry and type(chunk) is bytes and 10 not in chunk:
+            if 13 not in chunk:  # more of a partial line, still not ended: a tiny piece
+                buf += chunk
+                if len(buf) + len(self._data) > self._max_buffer:
+                    self._fail()
+                return []
         return self._feed(chunk, False)  # type: ignore[return-value]
 
     def feed_views(
@@ -177,6 +184,13 @@ class SSEScanner:
         """Like :meth:`feed`, but a fast-path event (``data: ...`` on one line, default type)
         comes as its data alone: a ``memoryview`` (no event object; its ``id`` is not needed by
         a consumer that only reads data). Other events are :class:`ServerSentEvent` objects."""
+        buf = self._buf
+        if buf and not self._slow_entry and type(chunk) is bytes and 10 not in chunk:
+            if 13 not in chunk:  # more of a partial line, still not ended: a tiny piece
+                buf += chunk
+                if len(buf) + len(self._data) > self._max_buffer:
+                    self._fail()
+                return []
         return self._feed(chunk, True)
 
     def feed_json_run(self, chunk: bytes) -> tuple[bytes, int, bytes, int] | None:
@@ -206,10 +220,12 @@ class SSEScanner:
         if self._dirty or self._slow_entry:
             return None
         buf = self._buf
+        if buf and 10 not in chunk:  # no LF
+            return None  # no event can end here (and the partial line is not copied again)
         b = bytes(buf) + chunk if buf else chunk
         n = len(b)
         end = b.rfind(b"\n\n")
-        if end < 0 or n > self._max_buffer or not b.startswith(b"data: ") or b"\r" in b:
+        if end < 0 or n > self._max_buffer or not b.startswith(b"data: ") or 13 in b:  # CR
             return None
         tail = end + 2
         if tail < n and b.find(b"\n", tail) >= 0:
