@@ -170,12 +170,13 @@ class SSEScanner:
             SSEError: The buffer bound was exceeded (now or by an earlier call).
         """
         buf = self._buf
-        if buf and not self._slow_entry and type(chunk) is bytes and 10 not in chunk:
-            if 13 not in chunk:  # more of a partial line, still not ended: a tiny piece
-                buf += chunk
-                if len(buf) + len(self._data) > self._max_buffer:
-                    self._fail()
-                return []
+        if (  # more of a partial line that still does not end (LF 10, CR 13): a tiny piece
+            buf and not self._slow_entry and type(chunk) is bytes and 10 not in chunk
+        ) and 13 not in chunk:
+            buf += chunk
+            if len(buf) + len(self._data) > self._max_buffer:
+                self._fail()
+            return []
         return self._feed(chunk, False)  # type: ignore[return-value]
 
     def feed_views(
@@ -185,12 +186,13 @@ class SSEScanner:
         comes as its data alone: a ``memoryview`` (no event object; its ``id`` is not needed by
         a consumer that only reads data). Other events are :class:`ServerSentEvent` objects."""
         buf = self._buf
-        if buf and not self._slow_entry and type(chunk) is bytes and 10 not in chunk:
-            if 13 not in chunk:  # more of a partial line, still not ended: a tiny piece
-                buf += chunk
-                if len(buf) + len(self._data) > self._max_buffer:
-                    self._fail()
-                return []
+        if (  # more of a partial line that still does not end (LF 10, CR 13): a tiny piece
+            buf and not self._slow_entry and type(chunk) is bytes and 10 not in chunk
+        ) and 13 not in chunk:
+            buf += chunk
+            if len(buf) + len(self._data) > self._max_buffer:
+                self._fail()
+            return []
         return self._feed(chunk, True)
 
     def feed_json_run(self, chunk: bytes) -> tuple[bytes, int, bytes, int] | None:
