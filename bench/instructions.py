@@ -148,6 +148,42 @@ def render(results: dict[str, Any], clients: list[str]) -> list[str]:
     return lines
 
 
+DOC_HEADING = "## Instruction counts (callgrind)"
+
+
+def render_section(results: dict[str, Any], clients: list[str], samples: int) -> str:
+    """The docs section: when, where, how, and the table."""
+    import subprocess
+
+    from run_all import environment
+
+    env = environment()
+    valgrind = subprocess.run(["valgrind", "--version"], capture_output=True, text=True).stdout
+    v = env["versions"]
+    lines = [
+        f"Run on {env['date']}: {env['cpu']}, {env['cores']} cores, Python {env['python']}, "
+        f"{valgrind.strip()}; groq_anyio {v.get('groq_anyio')}, httpcore {v.get('httpcore')}, "
+        f"anyio {v.get('anyio')}, msgspec {v.get('msgspec')}. "
+        f"`python bench/instructions.py --samples {samples} --write-docs` (see its docstring): "
+        "instructions the client process executes per extra request or chunk, the "
+        "difference between a small and a bigger run of the same loop under callgrind, "
+        "median of the samples. Ratios are to the floor on the same backend.",
+        "",
+        *render(results, clients),
+    ]
+    return "\n".join(lines)
+
+
+def write_docs(section: str) -> None:
+    from run_all import PERF_DOC, replace_section
+
+    with open(PERF_DOC, encoding="utf-8") as f:
+        doc = f.read()
+    doc = replace_section(doc, DOC_HEADING, section).rstrip() + "\n"
+    with open(PERF_DOC, "w", encoding="utf-8") as f:
+        f.write(doc)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", help=f"comma-separated scenarios of {', '.join(PLANS)}")
@@ -155,6 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per client run")
     parser.add_argument(
         "--samples", type=int, default=2, help="runs of each loop size (the median is taken)"
+    )
+    parser.add_argument(
+        "--write-docs",
+        action="store_true",
+        help=f"also write the table into docs/performance.md ({DOC_HEADING!r})",
     )
     args = parser.parse_args(argv)
     if shutil.which("valgrind") is None:
@@ -174,7 +215,13 @@ def main(argv: list[str] | None = None) -> int:
         results = measure(scenarios, clients, args.timeout, args.samples)
     finally:
         _procs.kill_all()
-    print("\n".join(render(results, clients)))
+    section = render_section(results, clients, args.samples)
+    print(section)
+    os.makedirs(os.path.join(_procs.BENCH, "results"), exist_ok=True)
+    with open(os.path.join(_procs.BENCH, "results", "instructions-latest.md"), "w") as f:
+        f.write(section + "\n")
+    if args.write_docs:
+        write_docs(section)
     bad = [
         (s, c)
         for s, by in results.items()
