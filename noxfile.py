@@ -41,6 +41,13 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session(python="3.11")
+def instructions(session: nox.Session) -> None:
+    """Instructions per request and per chunk under valgrind (needs valgrind; ~40 min)."""
+    session.install("-e", ".[bench]")
+    session.run("python", "bench/instructions.py", *session.posargs)
+
+
+@nox.session(python="3.11")
 def docs(session: nox.Session) -> None:
     session.install("-e", ".[docs]")
     session.run("sphinx-build", "-W", "-b", "html", "docs", "docs/_build/html")
