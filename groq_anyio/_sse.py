@@ -195,7 +195,9 @@ class SSEScanner:
             return []
         return self._feed(chunk, True)
 
-    def feed_json_run(self, chunk: bytes) -> tuple[bytes, int, bytes, int] | None:
+    def feed_json_run(
+        self, chunk: bytes | bytearray | memoryview
+    ) -> tuple[bytes, int, bytes, int] | None:
         """The run fast path: every event ``chunk`` completes, as one JSON array text; or None.
 
         When nothing is pending but (possibly) a partial line, and everything that ``chunk``
@@ -221,6 +223,8 @@ class SSEScanner:
         """
         if self._dirty or self._slow_entry:
             return None
+        if type(chunk) is not bytes:
+            chunk = bytes(chunk)  # (as in feed: the owner of another buffer may reuse it)
         buf = self._buf
         if buf and 10 not in chunk:  # no LF
             return None  # no event can end here (and the partial line is not copied again)

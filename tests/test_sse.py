@@ -884,3 +884,16 @@ def test_run_path_declines_while_an_event_is_open_or_at_the_start() -> None:
     assert scanner.feed_json_run(b"data: 1\n\n") is None  # the stream start (BOM check)
     scanner.feed_views(b"event: x\n")  # an event under construction
     assert scanner.feed_json_run(b"data: 1\n\n") is None
+
+
+@pytest.mark.parametrize("kind", [bytearray, memoryview])
+def test_run_path_copies_mutable_input(kind: Callable[[bytes], bytearray | memoryview]) -> None:
+    scanner = SSEScanner()
+    scanner.feed_views(b"data: 0\n\n")
+    raw = bytearray(b'data: {"a":1}\n\ndata: {"b":2}\n\ndata: {"c"')
+    run = scanner.feed_json_run(kind(raw) if kind is memoryview else raw)
+    assert run is not None
+    raw[:] = b"x" * len(raw)  # the caller reuses its buffer
+    assert msgspec.json.decode(run[0]) == [{"a": 1}, {"b": 2}]
+    rest = scanner.feed_json_run(b":3}\n\n")
+    assert rest is not None and msgspec.json.decode(rest[0]) == [{"c": 3}]
