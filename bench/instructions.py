@@ -33,13 +33,13 @@ import os
 import re
 import shutil
 import statistics
-import sys
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import _procs
 from _common import CLIENTS, CONCURRENCY, OURS, SCENARIOS, STREAM_CHUNKS
+from run_all import PERF_DOC, environment, floor_for, log, replace_section
 
 VALGRIND = ("valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null")
 _COLLECTED = re.compile(r"==\d+== Collected : (\d+)")
@@ -63,11 +63,6 @@ PLANS: dict[str, Plan] = {
     "concurrent-h2": Plan(1, 3, CONCURRENCY, "request"),
     "concurrent-tls": Plan(1, 3, CONCURRENCY, "request"),
 }
-
-
-def log(msg: str) -> None:
-    sys.stderr.write(msg + "\n")
-    sys.stderr.flush()
 
 
 def count(args: list[str], timeout: float) -> int:
@@ -125,10 +120,6 @@ def measure(
     return results
 
 
-def floor_of(client: str) -> str:
-    return "floor-trio" if CLIENTS[client][1] == "trio" else "floor"
-
-
 def render(results: dict[str, Any], clients: list[str]) -> list[str]:
     """A markdown table: instructions per unit, and ours / floor on the same backend."""
     lines = [
@@ -142,9 +133,10 @@ def render(results: dict[str, Any], clients: list[str]) -> list[str]:
             if not isinstance(value, float):
                 lines.append(f"| {name} | {client} | failed | |")
                 continue
-            floor = by_client.get(floor_of(client))
+            floor_name = floor_for(client, clients)
+            floor = by_client.get(floor_name)
             ratio = ""
-            if client != floor_of(client) and isinstance(floor, float) and floor > 0:
+            if client != floor_name and isinstance(floor, float) and floor > 0:
                 ratio = f"{value / floor:.2f}\u00d7"
             lines.append(f"| {name} | {client} | {value:,.0f} per {unit} | {ratio} |")
     return lines
@@ -156,8 +148,6 @@ DOC_HEADING = "## Instruction counts (callgrind)"
 def render_section(results: dict[str, Any], clients: list[str], samples: int) -> str:
     """The docs section: when, where, how, and the table."""
     import subprocess
-
-    from run_all import environment
 
     env = environment()
     valgrind = subprocess.run(["valgrind", "--version"], capture_output=True, text=True).stdout
@@ -177,8 +167,6 @@ def render_section(results: dict[str, Any], clients: list[str], samples: int) ->
 
 
 def write_docs(section: str) -> None:
-    from run_all import PERF_DOC, replace_section
-
     with open(PERF_DOC, encoding="utf-8") as f:
         doc = f.read()
     doc = replace_section(doc, DOC_HEADING, section).rstrip() + "\n"
@@ -230,8 +218,8 @@ def main(argv: list[str] | None = None) -> int:
         for c in clients
         if c in OURS
         and isinstance(by.get(c), float)
-        and isinstance(by.get(floor_of(c)), float)
-        and by[c] / by[floor_of(c)] > 1.15
+        and isinstance(by.get(floor_for(c, clients)), float)
+        and by[c] / by[floor_for(c, clients)] > 1.15
     ]
     if bad:
         log("over 1.15x the floor: " + ", ".join(f"{s}/{c}" for s, c in bad))
