@@ -181,6 +181,7 @@ class ChatStream(SSEStreamBase):
         while True:
             events = self._events
             index = self._eindex
+            data: Any = None  # the chunk's event data (None: it is the first of a batch)
             if index < len(events):
                 data = events[index]
                 index += 1
@@ -208,60 +209,50 @@ class ChatStream(SSEStreamBase):
                         await self._release()
                         raise StopAsyncIteration from None
                     await self._raise_undecodable(data)
-                if (
-                    chunk.x_groq is not None
-                    or chunk.error is not None
-                    or chunk.usage is not None
-                    or chunk.service_tier is not None
-                    or chunk.usage_breakdown is not None
-                    or self._watch
-                ):
-                    await self._inspect(chunk, data)
-                if self._add(chunk):
-                    self._finished = True
-                return chunk
-            if self._done:
-                await self._release()
-                raise StopAsyncIteration
-            if self._closed or self._idle_timeout is not None:
-                read = await self._read()
-                if read is None:
-                    continue  # the body ended: its last events are in place
-                data = read
             else:
-                # _read() inlined: one call and one coroutine resumption less per network read
+                if self._done:
+                    await self._release()
+                    raise StopAsyncIteration
+                if self._closed or self._idle_timeout is not None:
+                    read = await self._read()
+                    if read is None:
+                        continue  # the body ended: its last events are in place
+                    raw = read
+                else:
+                    # _read() inlined: one call and one coroutine resumption less per read
+                    try:
+                        raw = await self._iter.__anext__()
+                    except BaseException as exc:
+                        self._events = await self._fill_failed(exc)
+                        self._eindex = 0
+                        continue
+                    self.timings.last_chunk = _now_ns()
                 try:
-                    data = await self._iter.__anext__()
+                    run = self._scanner.feed_json_run(raw)
+                    if run is None:
+                        self._events = self._scanner.feed_views(raw)
+                        self._eindex = 0
+                        continue
                 except BaseException as exc:
                     self._events = await self._fill_failed(exc)
                     self._eindex = 0
                     continue
-                self.timings.last_chunk = _now_ns()
-            try:
-                run = self._scanner.feed_json_run(data)
-                if run is None:
-                    self._events = self._scanner.feed_views(data)
+                array, count, b, end = run
+                try:
+                    chunks = _batch_decoder.decode(array)
+                except msgspec.DecodeError:
+                    chunks = _NO_CHUNKS
+                if len(chunks) != count:
+                    # `[DONE]` (normally the last event of the last read), or a payload that
+                    # is not one chunk: take this run event by event, which finds out which
+                    self._events = SSEScanner.run_views(b, end)
                     self._eindex = 0
                     continue
-            except BaseException as exc:
-                self._events = await self._fill_failed(exc)
-                self._eindex = 0
-                continue
-            array, count, b, end = run
-            try:
-                chunks = _batch_decoder.decode(array)
-            except msgspec.DecodeError:
-                chunks = _NO_CHUNKS
-            if len(chunks) != count:
-                # `[DONE]` (normally the last event of the last read), or a payload that is not
-                # one chunk: take this run event by event, which finds out which
-                self._events = SSEScanner.run_views(b, end)
-                self._eindex = 0
-                continue
-            self._chunks = chunks
-            self._run = (b, end)
-            self._index = 1
-            chunk = chunks[0]
+                self._chunks = chunks
+                self._run = (b, end)
+                self._index = 1
+                chunk = chunks[0]
+            # (as in __anext__)
             if (
                 chunk.x_groq is not None
                 or chunk.error is not None
@@ -270,7 +261,7 @@ class ChatStream(SSEStreamBase):
                 or chunk.usage_breakdown is not None
                 or self._watch
             ):
-                await self._inspect(chunk)
+                await self._inspect(chunk, data)
             if self._add(chunk):
                 self._finished = True
             return chunk
@@ -295,14 +286,10 @@ class ChatStream(SSEStreamBase):
 
     async def _fill(self) -> list[Any]:
         """Read the next network chunk and scan it; returns the new event list."""
-        if self._closed:
-            raise ClientClosedError("the stream is closed")
+        data = await self._read()
+        if data is None:
+            return self._events  # the body ended: its last events
         try:
-            if self._idle_timeout is None:
-                data = await self._iter.__anext__()
-            else:
-                data = await self._next_within(self._idle_timeout)
-            self.timings.last_chunk = _now_ns()
             self._events = events = self._scanner.feed_views(data)
         except BaseException as exc:
             events = await self._fill_failed(exc)
