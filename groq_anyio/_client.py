@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     import ssl  # only for annotations: the transport imports it once a client exists
 
     from ._health import HealthStatus
-    from ._pool import PoolStats
+    from ._transport import PoolStats
     from ._ratelimit import RateLimitSnapshot
     from ._raw import AsyncGroqWithRawResponse
     from ._transport import RawResponse, Transport

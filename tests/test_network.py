@@ -11,7 +11,7 @@ import anyio.abc
 import httpcore
 import pytest
 
-from groq_anyio._network import FastLock, FastSemaphore, NetworkStream
+from groq_anyio._transport._network import FastLock, FastSemaphore, NetworkStream
 
 pytestmark = pytest.mark.anyio
 

@@ -16,11 +16,11 @@ from urllib.parse import quote, urlencode
 import anyio
 import httpcore
 
-from ._config import ClientConfig, RedactedBytes, Timeout
-from ._errors import APIConnectionError, APITimeoutError, ClientClosedError
+from .._config import ClientConfig, RedactedBytes, Timeout
+from .._errors import APIConnectionError, APITimeoutError, ClientClosedError
 from ._network import KNOWN_HTTPCORE
 from ._pool import ConnectionPool, PooledStream, PoolStats
-from ._version import __version__
+from .._version import __version__
 
 __all__ = ["RawResponse", "Transport", "create_ssl_context"]
 
