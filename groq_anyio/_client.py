@@ -30,10 +30,9 @@ if TYPE_CHECKING:
     import ssl  # only for annotations: the transport imports it once a client exists
 
     from ._health import HealthStatus
-    from ._transport import PoolStats
     from ._ratelimit import RateLimitSnapshot
     from ._raw import AsyncGroqWithRawResponse
-    from ._transport import RawResponse, Transport
+    from ._transport import PoolStats, RawResponse, Transport
     from .resources.audio import Audio
     from .resources.batches import Batches
     from .resources.chat import Chat

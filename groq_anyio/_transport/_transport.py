@@ -18,9 +18,9 @@ import httpcore
 
 from .._config import ClientConfig, RedactedBytes, Timeout
 from .._errors import APIConnectionError, APITimeoutError, ClientClosedError
+from .._version import __version__
 from ._network import KNOWN_HTTPCORE
 from ._pool import ConnectionPool, PooledStream, PoolStats
-from .._version import __version__
 
 __all__ = ["RawResponse", "Transport", "create_ssl_context"]
 
