@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -12,14 +11,15 @@ import pytest
 import groq_anyio.types as t
 from groq_anyio._accumulate import ChatCompletionAccumulator
 
-TRAFFIC = Path("/work/shared/conformance/groq-traffic")
+from ._traffic import recordings
+
 decode_chunk = msgspec.json.Decoder(t.ChatCompletionChunk).decode
 
 
 def _streams() -> list[Any]:
     out = []
-    for path in sorted(TRAFFIC.glob("*.json")):
-        data = json.loads(path.read_text())
+    for rec in recordings():
+        data = rec.load()
         response = data["response"]
         if (
             data["request"].get("path", "").endswith("/chat/completions")
@@ -31,7 +31,7 @@ def _streams() -> list[Any]:
                 for line in response["body_text"].splitlines()
                 if line.startswith("data:") and line[5:].strip() != "[DONE]"
             ]
-            out.append(pytest.param(lines, id=path.name))
+            out.append(pytest.param(lines, id=rec.id))
     return out
 
 

@@ -33,7 +33,7 @@ TRANSLATIONS = "/openai/v1/audio/translations"
 JSON = {"content-type": "application/json"}
 WAV = b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(range(256)) * 40  # a header, then "samples"
 
-# Recorded Groq answers (vercel/ai fixtures, see /work/shared/conformance/groq-traffic):
+# Recorded Groq answers (vercel/ai fixtures, see tests/data/groq-traffic):
 # response_format=text comes back as text/plain ...
 GALILEO = (
     " Galileo was an American robotic space program that studied the planet Jupiter and its"

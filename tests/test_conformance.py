@@ -1,7 +1,8 @@
-"""Replay every recorded real Groq interaction in ../shared/conformance/groq-traffic through the
-client, served verbatim by the local server over a real socket, and check what a user would see.
+"""Replay every recorded real Groq interaction (tests/data/groq-traffic, plus
+../shared/conformance/groq-traffic when it exists; see tests/_traffic.py) through the client,
+served verbatim by the local server over a real socket, and check what a user would see.
 
-The files are discovered at collection time: a new recording dropped in the folder is covered
+The files are discovered at collection time: a new recording dropped in either folder is covered
 without editing this file. Expectations are derived from the recording itself (the recorded
 body), never from the client's own decoding.
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +20,12 @@ import groq_anyio as g
 from groq_anyio import AsyncGroq
 from groq_anyio.testing import GroqTestServer, RawReply
 
+from ._traffic import MIN_VENDORED, VENDORED, Recording, check_vendored, recordings
 from .conftest import TEST_KEY
 
 pytestmark = pytest.mark.anyio
 
-_HERE = Path(__file__).resolve().parent
-TRAFFIC = Path(
-    os.environ.get(
-        "GROQ_TRAFFIC_DIR", _HERE.parent.parent / "shared" / "conformance" / "groq-traffic"
-    )
-)
-FILES = sorted(TRAFFIC.glob("*.json"))
+RECORDINGS = recordings()
 
 # the class a status must map to (before code refinements, which are subclasses)
 STATUS_CLASS: dict[int, type[g.APIStatusError]] = {
@@ -51,8 +46,36 @@ _TRANSPORT_HEADERS = {"content-length", "transfer-encoding", "connection", "cont
 
 
 def test_traffic_folder_is_there() -> None:
-    assert TRAFFIC.is_dir(), f"conformance traffic not found at {TRAFFIC}"
-    assert len(FILES) >= 20
+    check_vendored()
+    assert len(RECORDINGS) >= MIN_VENDORED
+
+
+def test_outside_folder_adds_new_files_and_drops_copies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vendored = sorted(VENDORED.glob("*.json"))
+    first, second = vendored[0], vendored[1]
+    (tmp_path / first.name).write_bytes(first.read_bytes())  # same name, same bytes
+    (tmp_path / "renamed-copy.json").write_bytes(second.read_bytes())  # same bytes
+    changed = json.loads(first.read_text("utf-8"))
+    changed["source"] = {"notes": "a newer recording under an old name"}
+    (tmp_path / first.name).with_name("zz-new-0.json").write_text(json.dumps(changed))
+    monkeypatch.setenv("GROQ_TRAFFIC_DIR", str(tmp_path))
+    got = {r.id: r.path for r in recordings()}
+    assert len(got) == len(vendored) + 1
+    assert got["zz-new-0.json"] == tmp_path / "zz-new-0.json"
+    assert got[first.name] == first and "renamed-copy.json" not in got
+    # a different file under a vendored name is kept beside the vendored one
+    (tmp_path / first.name).write_text(json.dumps(changed))
+    got = {r.id: r.path for r in recordings()}
+    assert got[f"shared/{first.name}"] == tmp_path / first.name
+    assert got[first.name] == first
+
+
+def test_every_vendored_recording_is_listed_in_sources() -> None:
+    sources = (VENDORED / "SOURCES.md").read_text("utf-8")
+    unlisted = [p.name for p in VENDORED.glob("*.json") if f"`{p.name}`" not in sources]
+    assert unlisted == [], f"add these to {VENDORED}/SOURCES.md with their origin: {unlisted}"
 
 
 def _reply(rec: dict[str, Any]) -> RawReply:
@@ -243,9 +266,9 @@ REPLAYERS = {
 }
 
 
-@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
-async def test_replay(path: Path, server: GroqTestServer, anyio_backend: Any) -> None:
-    rec = json.loads(path.read_text("utf-8"))
+@pytest.mark.parametrize("recording", RECORDINGS, ids=[r.id for r in RECORDINGS])
+async def test_replay(recording: Recording, server: GroqTestServer, anyio_backend: Any) -> None:
+    rec = recording.load()
     replay = REPLAYERS.get(rec["request"]["path"])
     assert replay is not None, (
         f"no replayer for {rec['request']['method']} {rec['request']['path']}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -12,16 +11,17 @@ import pytest
 import groq_anyio.types as t
 from groq_anyio.types import chat_completion, chat_params, shared
 
-TRAFFIC = Path("/work/shared/conformance/groq-traffic")
+from ._traffic import recordings
+
 CHAT_PATH = "/chat/completions"
 
 
 def _interactions() -> list[tuple[str, dict[str, Any]]]:
     out = []
-    for path in sorted(TRAFFIC.glob("*.json")):
-        data = json.loads(path.read_text())
+    for rec in recordings():
+        data = rec.load()
         if data["request"].get("path", "").endswith(CHAT_PATH):
-            out.append((path.name, data))
+            out.append((rec.id, data))
     return out
 
 

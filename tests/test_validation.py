@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import math
 import time
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -23,7 +21,8 @@ from groq_anyio._validation import (
     validate_header_value,
 )
 
-TRAFFIC = Path("/work/shared/conformance/groq-traffic")
+from ._traffic import recordings
+
 MODEL = "llama-3.3-70b-versatile"
 HI = [{"role": "user", "content": "hi"}]
 FN_TOOL = {
@@ -248,8 +247,8 @@ def test_developer_role_exists_in_the_sdk() -> None:
 
 def test_recorded_requests_pass() -> None:
     seen = 0
-    for path in sorted(TRAFFIC.glob("*.json")):
-        data = json.loads(path.read_text())
+    for rec in recordings():
+        data = rec.load()
         if not data["request"].get("path", "").endswith("/chat/completions"):
             continue
         validate_chat_request(msgspec.convert(data["request"]["body"], t.ChatCompletionRequest))
