@@ -22,6 +22,7 @@ from ._faults import GoAway as GoAway
 from ._faults import StallBody as StallBody
 from ._faults import Trickle as Trickle
 from ._faults import fault_mix as fault_mix
+from ._groq import KNOWN_MODELS as KNOWN_MODELS
 from ._replies import DropConnection as DropConnection
 from ._replies import ErrorReply as ErrorReply
 from ._replies import RawReply as RawReply
@@ -39,6 +40,7 @@ __all__ = [
     "GroqTestServer",
     "serve_forever",
     "RecordedRequest",
+    "KNOWN_MODELS",
     # replies
     "Reply",
     "ReplyLike",

@@ -13,6 +13,8 @@ from ._exchange import Exchange, HeaderList
 __all__ = [
     "API_PREFIX",
     "CHAT_PATH",
+    "KNOWN_MODELS",
+    "LEGACY_MODELS",
     "MODELS",
     "MODELS_PATH",
     "SYSTEM_FINGERPRINT",
@@ -112,9 +114,38 @@ MODELS: list[tuple[str, str, int, int | None]] = [
     ("openai/gpt-oss-20b", "OpenAI", 131072, 65536),
     ("qwen/qwen3-32b", "Alibaba Cloud", 131072, 40960),
     ("moonshotai/kimi-k2-instruct-0905", "Moonshot AI", 262144, 16384),
+    ("meta-llama/llama-4-scout-17b-16e-instruct", "Meta", 131072, 8192),
+    ("meta-llama/llama-4-maverick-17b-128e-instruct", "Meta", 131072, 8192),
+    ("meta-llama/llama-guard-4-12b", "Meta", 131072, 1024),
+    ("meta-llama/llama-prompt-guard-2-22m", "Meta", 512, 512),
+    ("meta-llama/llama-prompt-guard-2-86m", "Meta", 512, 512),
+    ("openai/gpt-oss-safeguard-20b", "OpenAI", 131072, 65536),
+    ("groq/compound", "Groq", 131072, 8192),
+    ("groq/compound-mini", "Groq", 131072, 8192),
+    ("allam-2-7b", "SDAIA", 4096, 4096),
+    ("playai-tts", "PlayAI", 8192, 8192),
+    ("playai-tts-arabic", "PlayAI", 8192, 8192),
     ("whisper-large-v3", "OpenAI", 448, None),
     ("whisper-large-v3-turbo", "OpenAI", 448, None),
 ]
+
+# Retired Groq models that recorded traffic, tutorials and this project's tests still name: the
+# local server accepts them (Groq itself now answers 400 ``model_decommissioned``) but does not
+# list them.
+LEGACY_MODELS: tuple[str, ...] = (
+    "llama3-8b-8192",
+    "llama3-70b-8192",
+    "llama-3.1-70b-versatile",
+    "mixtral-8x7b-32768",
+    "gemma2-9b-it",
+    "gemma-7b-it",
+    "deepseek-r1-distill-llama-70b",
+    "moonshotai/kimi-k2-instruct",
+    "nomic-embed-text-v1_5",
+)
+
+KNOWN_MODELS: frozenset[str] = frozenset(m[0] for m in MODELS) | frozenset(LEGACY_MODELS)
+"""The models a :class:`GroqTestServer` accepts by default (``models=``)."""
 
 
 def model_object(entry: tuple[str, str, int, int | None]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from typing import Any, Literal
 import anyio
 import msgspec
 
+from ._chat_rules import reject_chat, shape_script
 from ._endpoints import handle_endpoint
 from ._exchange import Exchange, RecordedRequest, Reply, merge_headers
 from ._groq import (
@@ -42,7 +43,7 @@ from ._replies import ErrorReply
 __all__ = ["DEFAULT_TEXT", "ChatScript", "ErrorStyle", "UsageStyle", "not_found"]
 
 DEFAULT_TEXT = "Hello from the local Groq server!"
-UsageStyle = Literal["x_groq", "usage", "trailing", "both"]
+UsageStyle = Literal["x_groq", "usage", "trailing", "both", "x_groq_and_trailing"]
 ErrorStyle = Literal["data", "event", "x_groq"]
 
 COALESCE_BYTES = 65536
@@ -102,7 +103,9 @@ class ChatScript(Reply, frozen=True):
         reasoning: ``message.reasoning`` / ``delta.reasoning`` chunks before the content.
         finish_reason: default ``"tool_calls"`` with tool calls, else ``"stop"``.
         usage_style: where the streamed usage goes: ``x_groq.usage`` on the finish chunk,
-            a top-level ``usage`` on it, ``both``, or a ``trailing`` chunk with no choices.
+            a top-level ``usage`` on it, ``both``, a ``trailing`` chunk with no choices, or
+            ``x_groq_and_trailing`` (what a request with ``stream_options.include_usage`` gets
+            when the script keeps the default).
         model: the model to report (``None``: echo the request's).
         headers: extra response headers (replace Groq's of the same name).
         stream_error: an in-band error (``{"message", "type", "code", "status_code"}``) sent
@@ -195,11 +198,16 @@ class ChatScript(Reply, frozen=True):
             await ErrorReply(400, problem).respond(exchange)
             return
         assert isinstance(body, dict)
+        rejection = reject_chat(body, exchange.server, self.model)
+        if rejection is not None:
+            await rejection.respond(exchange)
+            return
+        script = shape_script(self, body, DEFAULT_TEXT)
         model = self.model if self.model is not None else str(body["model"])
         if body.get("stream") is True:
-            await self._stream(exchange, body, model)
+            await script._stream(exchange, body, model)
         else:
-            await self._complete(exchange, body, model)
+            await script._complete(exchange, body, model)
 
     async def _complete(self, exchange: Exchange, body: dict[str, Any], model: str) -> None:
         if self.stream_error is not None:
@@ -378,6 +386,8 @@ class ChatScript(Reply, frozen=True):
             out = fin + xid + b'","usage":' + u + b'},"usage":' + u + b"}\n\n"
         elif style == "trailing":
             out = fin + xid + b'"}}\n\n' + head + b'],"usage":' + u + b"}\n\n"
+        elif style == "x_groq_and_trailing":  # stream_options.include_usage
+            out = fin + xid + b'","usage":' + u + b"}}\n\n" + head + b'],"usage":' + u + b"}\n\n"
         else:
             out = fin + xid + b'","usage":' + u + b"}}\n\n"
         return out + _DONE

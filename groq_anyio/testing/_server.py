@@ -19,7 +19,7 @@ import logging
 import ssl
 import threading
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Any, Self, TypeAlias, cast
 
@@ -31,7 +31,7 @@ from anyio.streams.stapled import MultiListener
 from anyio.streams.tls import TLSAttribute, TLSStream
 
 from ._exchange import ClientGone, ConnectionDropRequested, Exchange, RecordedRequest, Reply
-from ._groq import API_PREFIX
+from ._groq import API_PREFIX, KNOWN_MODELS
 from ._h1 import RECEIVE_SIZE, H1Connection
 from ._h2 import PREFACE, H2Connection
 from ._replies import ErrorReply
@@ -71,6 +71,11 @@ class GroqTestServer:
         http2: accept HTTP/2 (ALPN ``h2`` over TLS; the h2c preface on plain TCP).
         default: the reply (or ``request -> reply`` function) used when the queue is empty.
         api_key: when set, API requests without ``Authorization: Bearer <api_key>`` get a 401.
+        models: the model ids the API accepts (others get Groq's 404 ``model_not_found``);
+            by default Groq's current models plus a few retired ones (:data:`KNOWN_MODELS`);
+            ``None`` accepts any model.
+        strict: check requests as Groq does (400s for ``n != 1``, out-of-range parameters,
+            empty ``messages``...; the model list). ``False``: answer anything well-formed.
         record_requests: keep every request in :attr:`requests` (turn off for long benchmark
             runs; :attr:`request_count` and :attr:`http_versions` are kept either way).
 
@@ -91,8 +96,12 @@ class GroqTestServer:
         default: ReplyLike = ChatScript(),  # noqa: B008 - immutable
         api_key: str | None = None,
         record_requests: bool = True,
+        models: Iterable[str] | None = KNOWN_MODELS,
+        strict: bool = True,
     ) -> None:
         self.host = host
+        self.models: frozenset[str] | None = None if models is None else frozenset(models)
+        self.strict = strict
         self.ssl_context = ssl_context
         self.http2 = http2
         self.default = default
