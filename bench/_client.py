@@ -2,8 +2,12 @@
 
     python bench/_client.py --client groq_anyio-asyncio --scenario plain --url http://127.0.0.1:P
 
-Clients: groq_anyio on asyncio and trio, the official ``groq`` SDK (AsyncGroq), the ``openai``
-SDK (AsyncOpenAI), and the bare floor (``_floor.py``) on asyncio and trio. All get the same pool
+Clients (``_common.CLIENTS``): groq_anyio on asyncio (default loop and uvloop) and trio, with its
+default HTTP/1.1 parser or a chosen one (``--parser``, passed as ``http1_parser=`` when AsyncGroq
+has that option); the official ``groq`` SDK (AsyncGroq) on httpx and on its aiohttp transport
+(``DefaultAioHttpClient``); the ``openai`` SDK (AsyncOpenAI); raw aiohttp + msgspec
+(``_aiohttp_client.py``); the httptools floors (``_httptools_floor.py``: asyncio.Protocol, or anyio
+streams on asyncio and trio); and the httpcore floor (``_floor.py``). All get the same pool
 size. The client library is imported only after the start stamp (for the ``first`` scenario).
 Each scenario warms up (with requests carrying the warm-up header, which the server answers
 briefly), then measures ``time.process_time()`` and ``time.perf_counter()`` around the loop.
@@ -18,6 +22,7 @@ T_START = time.perf_counter()  # before the client library is imported
 import argparse  # noqa: E402
 import dataclasses  # noqa: E402
 import gc  # noqa: E402
+import inspect  # noqa: E402
 import ssl  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
@@ -72,9 +77,21 @@ class Adapter:
 
 
 class GroqAnyio(Adapter):
-    def __init__(self, url: str, http2: bool, ctx: ssl.SSLContext | None) -> None:
+    #: what ``parser`` was asked and what happened to it (echoed in the result)
+    parser_note = ""
+
+    def __init__(self, url: str, http2: bool, ctx: ssl.SSLContext | None, parser: str) -> None:
         from groq_anyio import AsyncGroq
 
+        options: dict[str, Any] = {}
+        if parser:
+            if "http1_parser" in inspect.signature(AsyncGroq).parameters:
+                options["http1_parser"] = parser
+                self.parser_note = parser
+            elif parser == "h11":  # before the option existed, h11 was the only parser
+                self.parser_note = "h11 (AsyncGroq has no http1_parser: its only parser)"
+            else:
+                raise RuntimeError(f"AsyncGroq has no http1_parser option: cannot use {parser}")
         self.client = AsyncGroq(
             api_key=API_KEY,
             base_url=url,
@@ -83,6 +100,7 @@ class GroqAnyio(Adapter):
             http2=http2,
             http1=not http2,
             verify=ctx,
+            **options,
         )
         self.create = self.client.chat.completions.create
 
@@ -122,17 +140,18 @@ class StainlessSDK(Adapter):
 
     def __init__(self, family: str, url: str, http2: bool, ctx: ssl.SSLContext | None) -> None:
         verify: Any = ctx if ctx is not None else True
-        if family == "groq-sdk":
+        if family in ("groq-sdk", "groq-sdk-aiohttp"):
             import groq
             import httpx
 
-            http = httpx.AsyncClient(
-                limits=httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE),
-                timeout=httpx.Timeout(60.0, connect=5.0),
-                verify=verify,
-                http1=not http2,
-                http2=http2,
-            )
+            limits = httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE)
+            timeout = httpx.Timeout(60.0, connect=5.0)
+            if family == "groq-sdk-aiohttp":  # HTTP/1.1 only
+                http: Any = groq.DefaultAioHttpClient(limits=limits, timeout=timeout, verify=verify)
+            else:
+                http = httpx.AsyncClient(
+                    limits=limits, timeout=timeout, verify=verify, http1=not http2, http2=http2
+                )
             self.client: Any = groq.AsyncGroq(api_key=API_KEY, base_url=url, http_client=http)
         else:
             import httpx2
@@ -188,13 +207,29 @@ class StainlessSDK(Adapter):
         await self.client.close()
 
 
-class Floor(Adapter):
-    def __init__(self, url: str, http2: bool, ctx: ssl.SSLContext | None) -> None:
-        from _floor import FloorClient
+class HandWritten(Adapter):
+    """The hand-written clients (httpcore floor, raw aiohttp, httptools floors) share one shape:
+    ``complete(payload, extra)`` and ``async with stream(payload, extra) as chunks``."""
 
-        self.client = FloorClient(
-            url, API_KEY, max_connections=POOL_SIZE, http2=http2, ssl_context=ctx
-        )
+    def __init__(self, family: str, url: str, http2: bool, ctx: ssl.SSLContext | None) -> None:
+        self.client: Any
+        if family == "floor":
+            from _floor import FloorClient
+
+            self.client = FloorClient(
+                url, API_KEY, max_connections=POOL_SIZE, http2=http2, ssl_context=ctx
+            )
+        elif family == "aiohttp":
+            from _aiohttp_client import AiohttpClient
+
+            self.client = AiohttpClient(url, API_KEY, max_connections=POOL_SIZE, ssl_context=ctx)
+        else:
+            from _httptools_floor import HttptoolsClient
+
+            flavour = family.removeprefix("httptools-")
+            self.client = HttptoolsClient(
+                url, API_KEY, max_connections=POOL_SIZE, ssl_context=ctx, flavour=flavour
+            )
         self.payload = {"model": MODEL, "messages": MESSAGES, "temperature": TEMPERATURE}
         self.stream_payload = {**self.payload, "stream": True}
         self.warm = [(WARMUP_HEADER.encode(), b"1")]
@@ -218,14 +253,18 @@ class Floor(Adapter):
         await self.client.aclose()
 
 
-def make_adapter(client: str, url: str, http2: bool, cafile: str | None) -> Adapter:
-    family, _ = CLIENTS[client]
+def make_adapter(
+    client: str, url: str, http2: bool, cafile: str | None, parser: str | None = None
+) -> Adapter:
+    spec = CLIENTS[client]
     ctx = client_ssl_context(cafile) if cafile else None
-    if family == "groq_anyio":
-        return GroqAnyio(url, http2, ctx)
-    if family == "floor":
-        return Floor(url, http2, ctx)
-    return StainlessSDK(family, url, http2, ctx)
+    if http2 and not spec.h2:
+        raise RuntimeError(f"{client} does not speak HTTP/2")
+    if spec.family == "groq_anyio":
+        return GroqAnyio(url, http2, ctx, spec.parser if parser is None else parser)
+    if spec.family in ("floor", "aiohttp", "httptools-proto", "httptools-anyio"):
+        return HandWritten(spec.family, url, http2, ctx)
+    return StainlessSDK(spec.family, url, http2, ctx)
 
 
 # -- scenarios ----------------------------------------------------------------------------------
@@ -408,6 +447,7 @@ SCENARIO_RUNNERS: dict[str, Callable[[Adapter, Sizes], Awaitable[dict[str, Any]]
     "paced": run_paced,
     "first": run_first,
     "calls-plain": lambda a, s: run_calls(a, s, "plain"),
+    "calls-framed": lambda a, s: run_calls(a, s, "framed"),
     "calls-burst": lambda a, s: run_calls(a, s, "burst"),
     "calls-trickle": lambda a, s: run_calls(a, s, "trickle"),
 }
@@ -423,6 +463,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--label", default="", help="echoed in the result")
     parser.add_argument(
+        "--parser",
+        choices=("auto", "httptools", "h11"),
+        help="groq_anyio's http1_parser (default: the client's own, see _common.CLIENTS)",
+    )
+    parser.add_argument(
         "--units",
         type=int,
         help="override the measured loop's size: requests (plain), requests per task "
@@ -436,18 +481,22 @@ def main() -> None:
         FREEZE = True
         field = UNIT_FIELDS[args.kind]
         sizes = dataclasses.replace(sizes, **{field: args.units})
-    _, backend = CLIENTS[args.client]
+    spec = CLIENTS[args.client]
     runner = SCENARIO_RUNNERS[args.kind]
+    notes: dict[str, str] = {}
 
     async def main_async() -> dict[str, Any]:
-        adapter = make_adapter(args.client, args.url, args.http2, args.cafile)
+        adapter = make_adapter(args.client, args.url, args.http2, args.cafile, args.parser)
+        if isinstance(adapter, GroqAnyio) and adapter.parser_note:
+            notes["parser"] = adapter.parser_note
         try:
             return await runner(adapter, sizes)
         finally:
             await adapter.aclose()
 
-    result = anyio.run(main_async, backend=backend)
-    result.update(client=args.client, kind=args.kind, label=args.label)
+    options = {"use_uvloop": True} if spec.loop == "uvloop" else {}
+    result = anyio.run(main_async, backend=spec.backend, backend_options=options)
+    result.update(client=args.client, kind=args.kind, label=args.label, **notes)
     emit(result)
     sys.stdout.flush()
 

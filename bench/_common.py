@@ -10,7 +10,7 @@ import os
 import sys
 import threading
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 MODEL: Final = "llama-3.3-70b-versatile"
 MESSAGES: Final[list[dict[str, str]]] = [
@@ -36,17 +36,41 @@ TTFT_CHUNKS: Final = 4
 TRICKLE_CHUNKS: Final = 500  # calls per chunk when every chunk is its own network read
 TRICKLE_DELAY: Final = 0.002
 
-#: client name -> (library family, anyio backend)
-CLIENTS: Final[dict[str, tuple[str, str]]] = {
-    "groq_anyio-asyncio": ("groq_anyio", "asyncio"),
-    "groq_anyio-trio": ("groq_anyio", "trio"),
-    "groq-sdk": ("groq-sdk", "asyncio"),
-    "openai-sdk": ("openai-sdk", "asyncio"),
-    "floor": ("floor", "asyncio"),
-    "floor-trio": ("floor", "trio"),
+
+class ClientSpec(NamedTuple):
+    """How one benchmarked client runs."""
+
+    family: str  # which library (``FAMILY_IMPORT`` in run_all.py, ``make_adapter`` in _client.py)
+    backend: str  # anyio backend: asyncio | trio
+    loop: str = ""  # "uvloop": asyncio on uvloop; "": the backend's default loop
+    parser: str = ""  # groq_anyio's ``http1_parser`` ("h11", "httptools"); "": its default
+    h2: bool = True  # can speak HTTP/2
+
+
+#: client name -> how it runs; the order is the order of the columns in the reports
+CLIENTS: Final[dict[str, ClientSpec]] = {
+    "groq_anyio-asyncio": ClientSpec("groq_anyio", "asyncio"),
+    "groq_anyio-trio": ClientSpec("groq_anyio", "trio"),
+    "groq_anyio-uvloop": ClientSpec("groq_anyio", "asyncio", loop="uvloop"),
+    "groq_anyio-asyncio-h11": ClientSpec("groq_anyio", "asyncio", parser="h11"),
+    "groq_anyio-trio-h11": ClientSpec("groq_anyio", "trio", parser="h11"),
+    "aiohttp": ClientSpec("aiohttp", "asyncio", h2=False),
+    "aiohttp-uvloop": ClientSpec("aiohttp", "asyncio", loop="uvloop", h2=False),
+    "httptools-proto": ClientSpec("httptools-proto", "asyncio", h2=False),
+    "httptools-proto-uvloop": ClientSpec("httptools-proto", "asyncio", loop="uvloop", h2=False),
+    "httptools-anyio": ClientSpec("httptools-anyio", "asyncio", h2=False),
+    "httptools-anyio-trio": ClientSpec("httptools-anyio", "trio", h2=False),
+    "floor": ClientSpec("floor", "asyncio"),
+    "floor-trio": ClientSpec("floor", "trio"),
+    "groq-sdk": ClientSpec("groq-sdk", "asyncio"),
+    "groq-sdk-aiohttp": ClientSpec("groq-sdk-aiohttp", "asyncio", h2=False),
+    "openai-sdk": ClientSpec("openai-sdk", "asyncio"),
 }
 DEFAULT_CLIENTS: Final = tuple(CLIENTS)
-OURS: Final = ("groq_anyio-asyncio", "groq_anyio-trio")
+#: groq_anyio's variants: every target is checked for each of them
+OURS: Final = tuple(name for name, spec in CLIENTS.items() if spec.family == "groq_anyio")
+#: the clients of the HTTP/1.1-vs-HTTP/2-over-TLS comparison (its extra scenarios run only them)
+COMPARE_CLIENTS: Final = ("groq_anyio-asyncio", "groq_anyio-trio")
 
 
 @dataclass(frozen=True)
@@ -54,11 +78,12 @@ class Scenario:
     """One end-to-end scenario: which server reply it needs and how the client connects."""
 
     name: str
-    server: str  # server scenario: plain | stream10k | ttft | paced
+    server: str  # server scenario: plain | stream10k | framed | ttft | paced
     kind: str  # client loop: plain | concurrent | stream | ttft | paced | first
     http2: bool = False
     tls: bool = False
     title: str = ""
+    compare: bool = False  # only for the HTTP/1.1-vs-HTTP/2 comparison (COMPARE_CLIENTS)
 
 
 SCENARIOS: Final[dict[str, Scenario]] = {
@@ -66,16 +91,35 @@ SCENARIOS: Final[dict[str, Scenario]] = {
     for s in (
         Scenario("plain", "plain", "plain", title="sequential plain completions"),
         Scenario("concurrent", "plain", "concurrent", title="64 concurrent tasks"),
-        Scenario("stream10k", "stream10k", "stream", title="one 10,000-chunk stream"),
+        Scenario(
+            "stream10k", "stream10k", "stream", title="one 10,000-chunk stream, 64 KiB frames"
+        ),
+        Scenario("framed", "framed", "stream", title="one 10,000-chunk stream, a frame per chunk"),
         Scenario("ttft", "ttft", "ttft", title="time to first chunk"),
         Scenario("paced", "paced", "paced", title="500 paced streams"),
         Scenario("concurrent-h2", "plain", "concurrent", http2=True, title="64 concurrent, h2"),
         Scenario("paced-h2", "paced", "paced", http2=True, title="500 paced streams, h2"),
         Scenario("concurrent-tls", "plain", "concurrent", tls=True, title="64 concurrent, TLS"),
         Scenario("paced-tls", "paced", "paced", tls=True, title="500 paced streams, TLS"),
+        # HTTP/1.1 vs HTTP/2 over TLS, groq_anyio only (with concurrent-tls and paced-tls)
+        Scenario("plain-tls", "plain", "plain", tls=True, compare=True),
+        Scenario("framed-tls", "framed", "stream", tls=True, compare=True),
+        Scenario("plain-h2-tls", "plain", "plain", http2=True, tls=True, compare=True),
+        Scenario("concurrent-h2-tls", "plain", "concurrent", http2=True, tls=True, compare=True),
+        Scenario("framed-h2-tls", "framed", "stream", http2=True, tls=True, compare=True),
+        Scenario("paced-h2-tls", "paced", "paced", http2=True, tls=True, compare=True),
         Scenario("first", "plain", "first", title="import + first completion"),
     )
 }
+
+
+def applicable(scenario: str, client: str) -> bool:
+    """Whether ``client`` runs in ``scenario`` (HTTP/2 needs an h2 client; the parser choice
+    does not matter on HTTP/2; the comparison scenarios run only COMPARE_CLIENTS)."""
+    sc, spec = SCENARIOS[scenario], CLIENTS[client]
+    if sc.compare and client not in COMPARE_CLIENTS:
+        return False
+    return not sc.http2 or (spec.h2 and not spec.parser)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """The bare floor: what a chat client costs on this stack with no library around it.
 
 httpcore's connection objects, a minimal pool (below), ``msgspec`` encoding of the request and
-decoding of the response into tiny Structs, and a minimal ``data: ...\\n\\n`` byte scanner for
-streams. Every chunk really is found and decoded; nothing is validated, retried, timed or
-accumulated. It is what groq_anyio is measured against: the cost of the stack itself.
+decoding of the response into tiny Structs (``_wire.py``), and a minimal ``data: ...\\n\\n``
+byte scanner for streams. Every chunk really is found and decoded; nothing is validated,
+retried, timed or accumulated. It is what groq_anyio is measured against: the cost of the
+stack itself (httpcore and h11 on anyio).
 """
 
 from __future__ import annotations
@@ -16,47 +17,14 @@ from urllib.parse import urlsplit
 
 import anyio
 import httpcore
-import msgspec
+from _wire import Chunk, Completion, decode_chunk, decode_completion, encode
 
 __all__ = ["Chunk", "Completion", "FloorClient", "FloorStream"]
 
 H2_STREAMS_PER_CONNECTION = 100  # httpcore's own cap per HTTP/2 connection
 
 
-class Message(msgspec.Struct, gc=False):
-    content: str | None = None
-
-
-class Choice(msgspec.Struct, gc=False):
-    message: Message
-    finish_reason: str | None = None
-
-
-class Usage(msgspec.Struct, gc=False):
-    total_tokens: int = 0
-
-
-class Completion(msgspec.Struct, gc=False):
-    choices: list[Choice]
-    usage: Usage | None = None
-
-
-class Delta(msgspec.Struct, gc=False):
-    content: str | None = None
-
-
-class ChunkChoice(msgspec.Struct, gc=False):
-    delta: Delta
-    finish_reason: str | None = None
-
-
-class Chunk(msgspec.Struct, gc=False):
-    choices: list[ChunkChoice]
-
-
-_encode = msgspec.json.Encoder().encode
-_decode_completion = msgspec.json.Decoder(Completion).decode
-_decode_chunk = msgspec.json.Decoder(Chunk).decode
+_encode, _decode_completion, _decode_chunk = encode, decode_completion, decode_chunk
 
 
 class FloorPool:

@@ -7,8 +7,10 @@ including every resumption of a coroutine or generator; C functions are not coun
 client talks to a local server in another process:
 
 - per plain request: the mean over a few requests after a warm-up;
-- per chunk, burst: one 10,000-chunk stream written at once (many events per network read),
-  divided by its chunks (the per-request part adds ~0.1 call per chunk);
+- per chunk, framed: one 10,000-chunk stream with every event in its own HTTP/1.1 chunk, many
+  per network read (the HTTP parser sees a frame per chunk), divided by its chunks;
+- per chunk, burst: one 10,000-chunk stream written in 64 KiB frames (many events per network
+  read and per frame), divided by its chunks (the per-request part adds ~0.1 call per chunk);
 - per chunk, trickle: one 500-chunk stream with a 2 ms pause between chunks, so every chunk is
   its own network read and event-loop wake-up (the request part adds ~2 calls per chunk).
 
@@ -44,13 +46,24 @@ async def count_calls(job: Callable[[], Awaitable[Any]]) -> int:
     return count
 
 
-KINDS = (("plain", "calls-plain"), ("stream10k", "calls-burst"), ("trickle", "calls-trickle"))
-KEYS = ("calls_per_request", "calls_per_chunk_burst", "calls_per_chunk_trickle")
+KINDS = (
+    ("plain", "calls-plain"),
+    ("framed", "calls-framed"),
+    ("stream10k", "calls-burst"),
+    ("trickle", "calls-trickle"),
+)
+KEYS = (
+    "calls_per_request",
+    "calls_per_chunk_framed",
+    "calls_per_chunk_burst",
+    "calls_per_chunk_trickle",
+)
 
 
 def measure(clients: list[str], quick: bool, timeout: float = 180.0) -> dict[str, dict[str, Any]]:
-    """``{client: {"calls_per_request": ..., "calls_per_chunk_burst": ...,
-    "calls_per_chunk_trickle": ...}}`` (and ``"error"`` when a run failed)."""
+    """``{client: {"calls_per_request": ..., "calls_per_chunk_framed": ...,
+    "calls_per_chunk_burst": ..., "calls_per_chunk_trickle": ...}}`` (and ``"error"`` when a run
+    failed)."""
     import _procs
 
     out: dict[str, dict[str, Any]] = {c: {} for c in clients}
@@ -92,11 +105,13 @@ def main() -> None:
         res = measure(args.clients.split(","), args.quick)
     finally:
         _procs.kill_all()
-    print(f"{'client':<22}{'calls/request':>15}{'calls/chunk (burst)':>21}{'(trickle)':>11}")
+    print(
+        f"{'client':<24}{'calls/request':>15}{'calls/chunk':>13}{'(64 KiB)':>10}{'(trickle)':>11}"
+    )
     for client, r in res.items():
         cells = [r.get(k) for k in KEYS]
-        text = ["-" if v is None else f"{v:.1f}" for v in cells]
-        print(f"{client:<22}{text[0]:>15}{text[1]:>21}{text[2]:>11}  {r.get('error', '')}")
+        t = ["-" if v is None else f"{v:.1f}" for v in cells]
+        print(f"{client:<24}{t[0]:>15}{t[1]:>13}{t[2]:>10}{t[3]:>11}  {r.get('error', '')}")
 
 
 if __name__ == "__main__":

@@ -74,7 +74,7 @@ def main() -> None:
     p.add_argument("--server", help="another server scenario (e.g. trickle) for the same loop")
     args = p.parse_args()
     sc = SCENARIOS[args.scenario]
-    _, backend = CLIENTS[args.client]
+    backend = CLIENTS[args.client].backend
     _procs.install_signal_handlers()
     try:
         with contextlib.ExitStack() as stack:
@@ -87,6 +87,10 @@ def main() -> None:
                 run_cpu(args, url, cafile, backend)
     finally:
         _procs.kill_all()
+
+
+def loop_options(client: str) -> dict[str, Any]:
+    return {"use_uvloop": True} if CLIENTS[client].loop == "uvloop" else {}
 
 
 def run_cpu(args: argparse.Namespace, url: str, cafile: str | None, backend: str) -> None:
@@ -105,7 +109,7 @@ def run_cpu(args: argparse.Namespace, url: str, cafile: str | None, backend: str
         finally:
             await a.aclose()
 
-    anyio.run(go, backend=backend)
+    anyio.run(go, backend=backend, backend_options=loop_options(args.client))
     stats = pstats.Stats(prof, stream=sys.stdout)
     if args.save:
         stats.dump_stats(args.save)
@@ -137,7 +141,7 @@ def run_memory(args: argparse.Namespace, url: str, cafile: str | None, backend: 
             tracemalloc.stop()
             await a.aclose()
 
-    anyio.run(go, backend=backend)
+    anyio.run(go, backend=backend, backend_options=loop_options(args.client))
     base, mid = snaps
     stats = mid.compare_to(base, "traceback")
     total = sum(s.size_diff for s in stats)
