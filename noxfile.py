@@ -1,4 +1,4 @@
-"""Sessions mirror CI: tests (asyncio and trio in one run), lint, typecheck, bench, docs.
+"""Sessions mirror CI: tests (asyncio and trio in one run), oldest, lint, typecheck, bench, docs.
 
 The test suite talks only to servers it starts on loopback; nothing here needs the network
 beyond the package registry for installs.
@@ -17,6 +17,18 @@ def tests(session: nox.Session) -> None:
     """The whole suite; every async test is parametrized over asyncio and trio."""
     session.install("-e", ".[test]")
     session.run("python", "-c", "import trio")  # fail early when trio is missing
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session(python="3.11")
+def oldest(session: nox.Session) -> None:
+    """The whole suite on the oldest supported versions: every floor pinned.
+
+    The pins live in .ci/constraints-oldest.txt (the CI step "oldest" uses the same file);
+    .ci/check_oldest.py fails the session if any pinned package is missing or at another version.
+    """
+    session.install("-c", ".ci/constraints-oldest.txt", "-e", ".[test]", "httptools")
+    session.run("python", ".ci/check_oldest.py")
     session.run("python", "-m", "pytest", *session.posargs)
 
 

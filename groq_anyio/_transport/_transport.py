@@ -21,6 +21,7 @@ from .._errors import APIConnectionError, APITimeoutError, ClientClosedError
 from .._version import __version__
 from ._network import KNOWN_HTTPCORE
 from ._pool import ConnectionPool, PooledStream, PoolStats
+from ._tls import create_ssl_context
 
 __all__ = ["RawResponse", "Transport", "create_ssl_context"]
 
@@ -95,52 +96,6 @@ def _request_phase_limits(limits: _Limits, total: float | None) -> _Limits:
         if value is not None and value >= total:
             phase[key] = None
     return phase
-
-
-def create_ssl_context(
-    *, http1: bool, http2: bool, verify: ssl.SSLContext | str | os.PathLike[str] | None = None
-) -> ssl.SSLContext:
-    """Build the one TLS context of a client: verified, TLS 1.2 minimum, ALPN from the flags.
-
-    Trust comes from ``verify`` (a context or a CA bundle path), else ``SSL_CERT_FILE`` /
-    ``SSL_CERT_DIR``, else the system store through truststore, else certifi.
-    """
-    if isinstance(verify, ssl.SSLContext):
-        ctx = verify
-    elif verify is not None:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        path = os.fspath(verify)
-        if os.path.isdir(path):
-            ctx.load_verify_locations(capath=path)
-        else:
-            ctx.load_verify_locations(cafile=path)
-    elif os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR"):
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        ctx.load_verify_locations(
-            cafile=os.environ.get("SSL_CERT_FILE") or None,
-            capath=os.environ.get("SSL_CERT_DIR") or None,
-        )
-    else:
-        try:
-            import truststore
-
-            ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        except Exception:  # pragma: no cover - platform without a usable system store
-            import certifi
-
-            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-            ctx.load_verify_locations(cafile=certifi.where())
-    if ctx.verify_mode != ssl.CERT_REQUIRED or not ctx.check_hostname:
-        raise ValueError("the TLS context must verify certificates and host names")
-    if ctx.minimum_version < ssl.TLSVersion.TLSv1_2:
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    alpn = []
-    if http2:
-        alpn.append("h2")
-    if http1:
-        alpn.append("http/1.1")
-    ctx.set_alpn_protocols(alpn)
-    return ctx
 
 
 class RawResponse:
