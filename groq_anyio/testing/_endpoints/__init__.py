@@ -1,5 +1,5 @@
 """The Groq endpoints beyond chat, for the local server: models (list, retrieve, delete), files,
-batches, embeddings and text to speech.
+batches, embeddings, text to speech and speech to text.
 
 Theory of operation
 -------------------
@@ -27,6 +27,8 @@ deleted models. Ids in paths arrive percent-encoded and are decoded once, here, 
   :attr:`EndpointState.speech_samples_per_char` samples: a valid 16-bit mono WAV for ``wav``,
   raw mu-law for ``mulaw``, and the WAV behind the format's signature bytes for flac, mp3 and
   ogg (stand-ins, not decodable audio).
+* ``POST /audio/transcriptions`` and ``/audio/translations`` answer the script's text in each
+  ``response_format`` (see :mod:`.audio`).
 """
 
 from __future__ import annotations
@@ -39,9 +41,12 @@ from ._common import (
     FILES_PATH,
     MODELS_PATH,
     SPEECH_PATH,
+    TRANSCRIPTIONS_PATH,
+    TRANSLATIONS_PATH,
     under,
 )
 from ._state import EndpointState, StoredFile, endpoint_state
+from .audio import transcription
 from .batches import batches
 from .embeddings import embeddings
 from .files import files
@@ -84,5 +89,10 @@ async def handle_endpoint(script: ChatScript, exchange: Exchange) -> bool:
         return True
     if route == SPEECH_PATH and method == "POST":
         await speech(script, exchange)
+        return True
+    if route in (TRANSCRIPTIONS_PATH, TRANSLATIONS_PATH) and method == "POST":
+        await transcription(
+            script, exchange, "transcribe" if route == TRANSCRIPTIONS_PATH else "translate"
+        )
         return True
     return False

@@ -21,6 +21,8 @@ __all__ = [
     "FILES_PATH",
     "MODELS_PATH",
     "SPEECH_PATH",
+    "TRANSCRIPTIONS_PATH",
+    "TRANSLATIONS_PATH",
     "headers_for",
     "json_body",
     "send_bytes",
@@ -34,6 +36,8 @@ BATCHES_PATH: Final = API_PREFIX + "/batches"
 EMBEDDINGS_PATH: Final = API_PREFIX + "/embeddings"
 SPEECH_PATH: Final = API_PREFIX + "/audio/speech"
 MODELS_PATH: Final = API_PREFIX + "/models"
+TRANSCRIPTIONS_PATH: Final = API_PREFIX + "/audio/transcriptions"
+TRANSLATIONS_PATH: Final = API_PREFIX + "/audio/translations"
 
 _enc = msgspec.json.encode
 _decode = msgspec.json.decode
