@@ -12,7 +12,9 @@ Real HTTP/1.1 (h11) and HTTP/2 (h2) over anyio, on loopback, optionally with TLS
 Synchronous code: ``with GroqTestServer().run_in_thread() as server: ...``.
 """
 
-from .._resilience import FakeClock as FakeClock
+from ._clock import Clock as Clock
+from ._clock import FakeClock as FakeClock
+from ._clock import use_clock as use_clock
 from ._exchange import Exchange as Exchange
 from ._exchange import HeaderList as HeaderList
 from ._exchange import RecordedRequest as RecordedRequest
@@ -58,8 +60,10 @@ __all__ = [
     "CloseAfterResponse",
     "GoAway",
     "fault_mix",
-    # virtual time for the client's retry and rate-limit waits
+    # virtual time for the client's retry and rate-limit waits and the server's batches
+    "Clock",
     "FakeClock",
+    "use_clock",
     # extending: the response side seen by a Reply
     "Exchange",
     "HeaderList",

@@ -30,6 +30,7 @@ import anyio.lowlevel
 from anyio.streams.stapled import MultiListener
 from anyio.streams.tls import TLSAttribute, TLSStream
 
+from .._resilience import Clock
 from ._exchange import ClientGone, ConnectionDropRequested, Exchange, RecordedRequest, Reply
 from ._groq import API_PREFIX, KNOWN_MODELS
 from ._h1 import RECEIVE_SIZE, H1Connection
@@ -76,6 +77,10 @@ class GroqTestServer:
             ``None`` accepts any model.
         strict: check requests as Groq does (400s for ``n != 1``, out-of-range parameters,
             empty ``messages``...; the model list). ``False``: answer anything well-formed.
+        clock: the time source of simulated server-side time (batch states); give the
+            same :class:`FakeClock` to the client (:func:`use_clock`) and the test drives both.
+        batch_timing: ``(validating, in_progress, finalizing)`` seconds on ``clock``: batches
+            move through those states (``None``: a batch completes as soon as it is created).
         record_requests: keep every request in :attr:`requests` (turn off for long benchmark
             runs; :attr:`request_count` and :attr:`http_versions` are kept either way).
 
@@ -98,8 +103,12 @@ class GroqTestServer:
         record_requests: bool = True,
         models: Iterable[str] | None = KNOWN_MODELS,
         strict: bool = True,
+        clock: Clock | None = None,
+        batch_timing: tuple[float, float, float] | None = None,
     ) -> None:
         self.host = host
+        self.clock = clock
+        self.batch_timing = batch_timing
         self.models: frozenset[str] | None = None if models is None else frozenset(models)
         self.strict = strict
         self.ssl_context = ssl_context

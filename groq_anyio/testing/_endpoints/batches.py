@@ -58,7 +58,7 @@ async def batches(script: ChatScript, exchange: Exchange, rest: str, method: str
         if method == "POST":
             await _create_batch(script, exchange, state)
         elif method == "GET":
-            data = list(state.batches.values())
+            data = [state.advance(batch_id) for batch_id in list(state.batches)]
             await send_json(script, exchange, {"object": "list", "data": data})
         else:
             return False
@@ -67,10 +67,10 @@ async def batches(script: ChatScript, exchange: Exchange, rest: str, method: str
     if not ((tail == "" and method == "GET") or (tail == "cancel" and method == "POST")):
         return False
     batch_id = unquote(segment)
-    batch = state.batches.get(batch_id)
-    if batch is None:
+    if batch_id not in state.batches:
         await send_error(exchange, 404, f"batch {batch_id!r} not found", "batch_not_found")
         return True
+    batch = state.advance(batch_id)
     if tail == "cancel":
         if batch["status"] not in ("validating", "in_progress"):
             message = f"Cannot cancel a batch with status {batch['status']!r}."
@@ -144,12 +144,15 @@ async def _create_batch(script: ChatScript, exchange: Exchange, state: EndpointS
         batch["failed_at"] = now
         batch["errors"] = {"object": "list", "data": problems}
     else:
-        batch["status"] = "in_progress"
-        batch["in_progress_at"] = now
         batch["request_counts"]["total"] = sum(1 for _ in batch_lines(source.data))
         state._scripts[batch["id"]] = script
-        if state.complete_batches:
-            state.complete_batch(batch["id"])
+        if state.batch_timing is not None:
+            state.start_batch(batch["id"])
+        else:
+            batch["status"] = "in_progress"
+            batch["in_progress_at"] = now
+            if state.complete_batches:
+                state.complete_batch(batch["id"])
     await send_json(script, exchange, batch)
 
 
