@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from ._resilience import CircuitState as CircuitState
     from ._responses_stream import ResponseStream as ResponseStream
     from ._streaming import ChatStream as ChatStream
+    from ._sync import Groq as Groq
     from ._timings import Timings as Timings
     from .helpers import StructuredOutputError as StructuredOutputError
     from .helpers import ToolArgumentsError as ToolArgumentsError
@@ -108,6 +109,7 @@ _LAZY: dict[str, str] = {
     "CircuitState": "_resilience",
     "ResponseStream": "_responses_stream",
     "ChatStream": "_streaming",
+    "Groq": "_sync",
     "Timings": "_timings",
     "StructuredOutputError": "helpers",
     "ToolArgumentsError": "helpers",
@@ -117,6 +119,7 @@ _LAZY: dict[str, str] = {
 __all__ = [
     # the client
     "AsyncGroq",
+    "Groq",
     "ChatStream",
     "ResponseStream",
     "APIResponse",

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from ._health import HealthStatus
     from ._ratelimit import RateLimitSnapshot
-    from ._raw import AsyncGroqWithRawResponse
+    from ._raw import AsyncGroqWithRawResponse, AsyncGroqWithStreamingResponse
     from ._transport import PoolStats, RawResponse, Transport
     from .resources.audio import Audio
     from .resources.batches import Batches
@@ -143,6 +143,7 @@ class AsyncGroq:
         max_open_streams: int | None = None,
         stream_first_chunk_timeout: float | None = None,
         stream_idle_timeout: float | None = None,
+        default_query: Mapping[str, object] | None = None,
     ) -> None:
         config = build_config(
             api_key=api_key,
@@ -164,6 +165,7 @@ class AsyncGroq:
             max_open_streams=max_open_streams,
             stream_first_chunk_timeout=stream_first_chunk_timeout,
             stream_idle_timeout=stream_idle_timeout,
+            default_query=default_query,
         )
         # httpcore (and, through it, trio) is imported only once a client exists
         from ._transport import Transport
@@ -200,7 +202,10 @@ class AsyncGroq:
             retry=config.retry,
             first_chunk_timeout=config.stream_first_chunk_timeout,
             idle_timeout=config.stream_idle_timeout,
+            extra_query=config.default_query,
         )
+        #: transports of ``with_options`` copies with another key or URL (closed with this one)
+        self._derived: list[Transport] = []
         self.chat = Chat(self)
 
     audio: _Resource[Audio] = _Resource(
@@ -231,6 +236,12 @@ class AsyncGroq:
         "The same calls returning :class:`~groq_anyio.APIResponse` (status, headers, request id, "
         "rate limits, timings) around the parsed value: ``await raw.parse()``.",
     )
+    with_streaming_response: _Resource[AsyncGroqWithStreamingResponse] = _Resource(
+        "_raw",
+        "AsyncGroqWithStreamingResponse",
+        "The same calls as ``async with`` blocks giving an :class:`~groq_anyio.APIResponse` "
+        "whose body is read only when asked (``iter_bytes()``, ``iter_lines()``, ``parse()``).",
+    )
 
     async def health_check(
         self, *, timeout: float | Timeout | None | NotGiven = NOT_GIVEN
@@ -247,6 +258,110 @@ class AsyncGroq:
         from ._health import check_health
 
         return await check_health(self, timeout)
+
+    # -- endpoints the resources do not wrap (the official SDK's get/post/...) -------------------
+
+    async def get(
+        self, path: str, *, cast_to: Any, options: Mapping[str, Any] | None = None
+    ) -> Any:
+        """``GET path`` through the client's pipeline (retries included), decoded into
+        ``cast_to`` (a Struct, ``dict``, a pydantic model, ``bytes``, ``str``, ...).
+
+        ``path`` may carry the official SDK's ``/openai/v1`` prefix; ``options`` takes the
+        SDK's ``headers``, ``params``, ``timeout``, ``max_retries``, ``extra_json`` and
+        ``idempotency_key``. See :mod:`groq_anyio._generic`.
+        """
+        from ._generic import generic_request
+
+        return await generic_request(self, "GET", path, cast_to=cast_to, options=options)
+
+    async def post(
+        self,
+        path: str,
+        *,
+        cast_to: Any,
+        body: Any = None,
+        content: bytes | None = None,
+        files: Any = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """``POST path`` with a JSON ``body`` (or raw ``content``); see :meth:`get`."""
+        from ._generic import generic_request
+
+        return await generic_request(
+            self,
+            "POST",
+            path,
+            cast_to=cast_to,
+            body=body,
+            content=content,
+            files=files,
+            options=options,
+        )
+
+    async def put(
+        self,
+        path: str,
+        *,
+        cast_to: Any,
+        body: Any = None,
+        content: bytes | None = None,
+        files: Any = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """``PUT path`` with a JSON ``body`` (or raw ``content``); see :meth:`get`."""
+        from ._generic import generic_request
+
+        return await generic_request(
+            self,
+            "PUT",
+            path,
+            cast_to=cast_to,
+            body=body,
+            content=content,
+            files=files,
+            options=options,
+        )
+
+    async def patch(
+        self,
+        path: str,
+        *,
+        cast_to: Any,
+        body: Any = None,
+        content: bytes | None = None,
+        files: Any = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """``PATCH path`` with a JSON ``body`` (or raw ``content``); see :meth:`get`."""
+        from ._generic import generic_request
+
+        return await generic_request(
+            self,
+            "PATCH",
+            path,
+            cast_to=cast_to,
+            body=body,
+            content=content,
+            files=files,
+            options=options,
+        )
+
+    async def delete(
+        self,
+        path: str,
+        *,
+        cast_to: Any,
+        body: Any = None,
+        content: bytes | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """``DELETE path`` (a JSON ``body`` is allowed); see :meth:`get`."""
+        from ._generic import generic_request
+
+        return await generic_request(
+            self, "DELETE", path, cast_to=cast_to, body=body, content=content, options=options
+        )
 
     # -- settings -------------------------------------------------------------------------------
 
@@ -302,27 +417,60 @@ class AsyncGroq:
     def with_options(
         self,
         *,
+        api_key: str | SecretStr | None | NotGiven = NOT_GIVEN,
+        base_url: str | None | NotGiven = NOT_GIVEN,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-        default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        set_default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
+        set_default_query: Mapping[str, object] | None = None,
         retry: RetryPolicy | NotGiven = NOT_GIVEN,
         stream_first_chunk_timeout: float | None | NotGiven = NOT_GIVEN,
         stream_idle_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> AsyncGroq:
-        """A client with other settings that shares this one's connection pool.
+        """A client with other settings (the official SDK's ``with_options`` / ``copy``).
 
-        It also shares the circuit breaker, the rate-limit tracker and the concurrency limits.
-        Closing the derived client does not close the pool; closing the original does.
+        ``default_headers`` / ``default_query`` are merged into this client's;
+        ``set_default_headers`` / ``set_default_query`` replace them. Arguments left out (or
+        ``None``, as in the official SDK) keep this client's value.
+
+        With the same ``api_key`` and ``base_url`` the copy shares this client's connection
+        pool, circuit breaker, rate-limit tracker and concurrency limits; closing it does not
+        close the pool, closing the original does. With another key or URL it gets its own pool
+        and resilience state (another account or service); closing either it or the original
+        closes that pool.
         """
         if self.is_closed:
             raise ClientClosedError("the client is closed")
+        given_headers = default_headers is not None and not isinstance(default_headers, NotGiven)
+        if given_headers and set_default_headers is not None:
+            raise InvalidParameterError(
+                "set_default_headers", "pass default_headers or set_default_headers, not both"
+            )
+        given_query = default_query is not None and not isinstance(default_query, NotGiven)
+        if given_query and set_default_query is not None:
+            raise InvalidParameterError(
+                "set_default_query", "pass default_query or set_default_query, not both"
+            )
         cfg = self._config
-        headers = dict(cfg.default_headers)
-        if not isinstance(default_headers, NotGiven):
-            headers.update(default_headers)
+        if set_default_headers is not None:
+            headers = dict(set_default_headers)
+        else:
+            headers = dict(cfg.default_headers)
+            if default_headers is not None and not isinstance(default_headers, NotGiven):
+                headers.update(default_headers)
+        if set_default_query is not None:
+            query = dict(set_default_query)
+        else:
+            query = dict(cfg.default_query)
+            if default_query is not None and not isinstance(default_query, NotGiven):
+                query.update(default_query)
         new_config = build_config(
-            api_key=cfg.api_key,
-            base_url=cfg.base_url,
+            api_key=cfg.api_key if api_key is None or isinstance(api_key, NotGiven) else api_key,
+            base_url=(
+                cfg.base_url if base_url is None or isinstance(base_url, NotGiven) else base_url
+            ),
             timeout=cfg.timeout if isinstance(timeout, NotGiven) else timeout,
             max_retries=cfg.max_retries if isinstance(max_retries, NotGiven) else max_retries,
             default_headers=headers,
@@ -348,19 +496,32 @@ class AsyncGroq:
                 if isinstance(stream_idle_timeout, NotGiven)
                 else stream_idle_timeout
             ),
+            default_query=query,
         )
         clone = object.__new__(type(self))
-        clone._init(new_config, self._transport, owner=False, state=self._state)
-        if new_config.default_headers != cfg.default_headers:
-            # per-client headers travel as per-call extras on the shared transport
-            clone._options = msgspec.structs.replace(
-                clone._options,
-                extra_headers=tuple(
-                    (k.encode("latin-1"), v.encode("latin-1"))
-                    for k, v in new_config.default_headers
-                    if (k, v) not in cfg.default_headers
-                ),
-            )
+        shared = self._transport._config
+        if (
+            new_config.api_key.get_secret_value() == shared.api_key.get_secret_value()
+            and new_config.base_url == shared.base_url
+        ):
+            clone._init(new_config, self._transport, owner=False, state=self._state)
+            if new_config.default_headers != shared.default_headers:
+                # per-client headers travel as per-call extras on the shared transport
+                clone._options = msgspec.structs.replace(
+                    clone._options,
+                    extra_headers=tuple(
+                        (k.encode("latin-1"), v.encode("latin-1"))
+                        for k, v in new_config.default_headers
+                        if (k, v) not in shared.default_headers
+                    ),
+                )
+            return clone
+        from ._transport import Transport
+
+        verify = self._transport.ssl_context if new_config.scheme == "https" else None
+        transport = Transport(new_config, verify=verify)
+        clone._init(new_config, transport, owner=True)
+        self._derived.append(transport)
         return clone
 
     copy = with_options
@@ -377,6 +538,8 @@ class AsyncGroq:
         if self._owner:
             await self._state.close()
             await self._transport.aclose()
+        while self._derived:
+            await self._derived.pop().aclose()
 
     close = aclose
 
@@ -434,11 +597,11 @@ class AsyncGroq:
                     )
                 added.append((name.encode("latin-1"), value.encode("latin-1")))
             headers = headers + tuple(added)
-        query: tuple[tuple[str, Any], ...] = ()
+        query = base.extra_query  # the client's default_query (later names win)
         if extra_query:
             if not isinstance(extra_query, Mapping):
                 raise InvalidParameterError("extra_query", "must be a mapping")
-            query = tuple(extra_query.items())
+            query = query + tuple(extra_query.items())
         return msgspec.structs.replace(
             base,
             timeout=base.timeout if isinstance(timeout, NotGiven) else Timeout.coerce(timeout),

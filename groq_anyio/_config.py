@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 
 import msgspec
 
@@ -242,6 +242,8 @@ class ClientConfig(msgspec.Struct, frozen=True):
     max_open_streams: int | None = None
     stream_first_chunk_timeout: float | None = None
     stream_idle_timeout: float | None = None
+    #: query parameters added to every request (the official SDK's ``default_query``)
+    default_query: tuple[tuple[str, Any], ...] = ()
 
     def __repr__(self) -> str:
         return (
@@ -317,6 +319,7 @@ def build_config(
     max_open_streams: int | None = None,
     stream_first_chunk_timeout: float | None = None,
     stream_idle_timeout: float | None = None,
+    default_query: Mapping[str, Any] | None = None,
 ) -> ClientConfig:
     env = os.environ if environ is None else environ
     if api_key is None:
@@ -416,4 +419,20 @@ def build_config(
         max_open_streams=max_open_streams,
         stream_first_chunk_timeout=stream_first_chunk_timeout,
         stream_idle_timeout=stream_idle_timeout,
+        default_query=_query_items(default_query),
     )
+
+
+def _query_items(query: Mapping[str, Any] | None) -> tuple[tuple[str, Any], ...]:
+    """``default_query`` checked: a mapping of string names to values (``None``: left out)."""
+    if query is None:
+        return ()
+    if not isinstance(query, Mapping):
+        raise InvalidParameterError("default_query", "must be a mapping")
+    items: list[tuple[str, Any]] = []
+    for name, value in query.items():
+        if not isinstance(name, str) or not name:
+            raise InvalidParameterError("default_query", "names must be non-empty strings")
+        if value is not None:
+            items.append((name, value))
+    return tuple(items)

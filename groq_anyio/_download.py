@@ -219,6 +219,10 @@ class BinaryResponse(ResponseMeta):
                     pass
             await self._raw.stream.aclose()
 
+    async def close(self) -> None:
+        """Alias of :meth:`aclose` (the official SDK's name)."""
+        await self.aclose()
+
     async def __aenter__(self) -> BinaryResponse:
         return self
 

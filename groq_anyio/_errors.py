@@ -31,6 +31,7 @@ __all__ = [
     "ConflictError",
     "ContentFilterError",
     "ContextLengthExceededError",
+    "ErrorResponseInfo",
     "FailedDependencyError",
     "FlexCapacityError",
     "GroqError",
@@ -177,6 +178,55 @@ class APIStatusError(APIError):
         #: for in-band stream errors: the ChatCompletion assembled from the chunks received
         self.partial = partial
         self.failed_generation = failed_generation
+        #: the error body as received (set by the pipeline; ``None``: rebuilt from ``body``)
+        self._content: bytes | None = None
+
+    @property
+    def response(self) -> ErrorResponseInfo:
+        """The error response, shaped like the ``httpx.Response`` the official SDK puts here:
+        ``status_code``, ``headers``, ``content``, ``text``, ``json()``."""
+        content = self._content
+        if content is None:
+            import json
+
+            content = b"" if self.body is None else json.dumps(self.body).encode()
+        return ErrorResponseInfo(self.status_code or 0, self.headers, content)
+
+
+class ErrorResponseInfo:
+    """The status, headers and body of an error response (``APIStatusError.response``)."""
+
+    __slots__ = ("content", "headers", "status_code")
+
+    def __init__(self, status_code: int, headers: Mapping[str, str], content: bytes) -> None:
+        self.status_code = status_code
+        #: lower-case header names
+        self.headers = headers
+        self.content = content
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        """The body decoded as JSON (``ValueError`` if it is not JSON)."""
+        import json
+
+        return json.loads(self.content)
+
+    def read(self) -> bytes:
+        return self.content
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status_code < 300
+
+    @property
+    def is_error(self) -> bool:
+        return self.status_code >= 400
+
+    def __repr__(self) -> str:
+        return f"<ErrorResponseInfo [{self.status_code}]>"
 
 
 class BadRequestError(APIStatusError):

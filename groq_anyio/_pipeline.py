@@ -159,6 +159,7 @@ async def error_from_response(
         raw_text=body_bytes.decode("utf-8", "replace") if body is None else None,
         retry_after=retry_after,
     )
+    err._content = body_bytes
     if retry_after is None and raw.status == 429:
         err.retry_after = rate_limit_reset_after(
             err.type, err.message, snap, time.monotonic() if now is None else now

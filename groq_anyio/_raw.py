@@ -1,54 +1,400 @@
-"""Raw responses: ``client.with_raw_response.chat.completions.create(...)``.
+"""Raw and streamed responses: ``with_raw_response`` and ``with_streaming_response``.
 
-The same calls as the normal resources, returning an :class:`APIResponse` that wraps the parsed
-value together with the HTTP response's metadata (status, headers, request id, rate limits,
-timings, HTTP version, retries), the way the official SDK's ``with_raw_response`` does.
+Every resource (and the client itself) has both views, as in the official SDK::
 
-Nothing here runs on the normal path: a completion (and a stream) already keeps its HTTP response
-and timings; the wrapper only reads them back.
+    raw = await client.chat.completions.with_raw_response.create(...)      # or
+    raw = await client.with_raw_response.chat.completions.create(...)
+    raw.headers, raw.status_code, raw.request_id; completion = await raw.parse()
+
+    async with client.models.with_streaming_response.list() as response:
+        async for line in response.iter_lines(): ...                        # body unread until here
+        models = await response.parse()                                     # (or this)
+
+Theory of operation
+-------------------
+There is no second copy of any resource method. A call through a view runs the resource's own
+method on a *capturing client*: a shallow copy of the client (same transport, pool, resilience
+state and options) whose two pipeline entry points, ``_send`` and ``_open_stream``, also record
+the HTTP response:
+
+- ``raw`` mode: the call runs normally; the response, its body and timings are recorded, and the
+  method's value is wrapped in an :class:`APIResponse`.
+- ``open`` mode (``with_streaming_response``): the first request is sent and returns at the
+  headers, body unread; the capturing client then stops the method (a private exception). The
+  :class:`APIResponse` streams the body (``iter_bytes``, ``iter_lines``, ``read``...).
+- ``replay`` mode (``parse()`` of a streamed response): the method runs again on a capturing
+  client that sends nothing and hands it the recorded response (the body read so far, or the
+  unread stream for event streams and binary downloads), so the resource decodes it with its own
+  code.
+
+Nothing here runs on the normal path: without a view the capturing client does not exist.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
+import inspect
+import re
+from collections.abc import AsyncIterable, AsyncIterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
+from ._client import AsyncGroq
+from ._errors import APIError, GroqError
 from ._response_base import ResponseMeta
-from ._streaming import ChatStream
 
 if TYPE_CHECKING:
-    from ._client import AsyncGroq
+    from ._pipeline import OpenStream, PrimedStream, RequestOptions
     from ._ratelimit import RateLimitSnapshot
-    from ._responses_stream import ResponseStream
     from ._timings import Timings
     from ._transport import RawResponse
-    from .types.chat import ChatCompletion
-    from .types.responses import Response
 
-__all__ = ["APIResponse", "AsyncGroqWithRawResponse"]
+__all__ = [
+    "APIResponse",
+    "AsyncGroqWithRawResponse",
+    "AsyncGroqWithStreamingResponse",
+    "ResourceView",
+    "StreamAlreadyConsumed",
+]
 
 T = TypeVar("T")
 
+_UNSET: Final[Any] = object()
+_line_end: Final = re.compile(r"\r\n|\r|\n")
+
+
+class StreamAlreadyConsumed(GroqError, RuntimeError):
+    """A streamed response's body was already iterated (``iter_bytes``/``iter_lines``) without
+    being kept, so it cannot be read or parsed again; call ``read()`` first to keep it."""
+
+
+class _Opened(Exception):  # control flow, never escapes this module
+    """Stops a method in ``open`` mode once its response headers are in."""
+
+
+# ---------------------------------------------------------------------------- the capturing client
+
+
+class _CaptureClient(AsyncGroq):
+    """A view's copy of a client; see the module docstring. Never closed (it owns nothing)."""
+
+    _mode: str
+    _raw_response: RawResponse | None
+    _body: bytes | None
+    _timings: Timings | None
+    _stream: Any
+
+    @classmethod
+    def of(cls, client: AsyncGroq, mode: str) -> _CaptureClient:
+        capture = object.__new__(cls)
+        state = dict(client.__dict__)
+        for name in list(state):
+            if not name.startswith("_"):  # cached resources are bound to the original
+                del state[name]
+        capture.__dict__.update(state)
+        capture._owner = False
+        capture._derived = []
+        capture._mode = mode
+        capture._raw_response = None
+        capture._body = None
+        capture._timings = None
+        capture._stream = None
+        from .resources.chat import Chat
+
+        capture.chat = Chat(capture)
+        return capture
+
+    def _record(self, raw: RawResponse, body: bytes | None, timings: Timings) -> None:
+        self._raw_response = raw
+        self._body = body
+        self._timings = timings
+
+    def _replay_timings(self, timings: Timings) -> None:
+        saved = self._timings
+        if saved is not None and saved is not timings:
+            for name in saved.__struct_fields__:
+                setattr(timings, name, getattr(saved, name))
+
+    async def _send(
+        self,
+        method: bytes,
+        path: str,
+        body: bytes | AsyncIterable[bytes],
+        *,
+        options: RequestOptions,
+        timings: Timings,
+        content_type: bytes | None = b"application/json",
+        accept: bytes = b"application/json",
+        read_body: bool = True,
+        replayable: bool = True,
+        content_length: int | None = None,
+    ) -> tuple[RawResponse, bytes | None]:
+        mode = self._mode
+        if mode == "replay":
+            raw = self._raw_response
+            assert raw is not None
+            self._replay_timings(timings)
+            if not read_body:
+                if self._body is not None:
+                    raise StreamAlreadyConsumed(
+                        "the body was read; a download is parsed from an unread response"
+                    )
+                return raw, None
+            if self._body is None:
+                self._body = await raw.read()
+            return raw, self._body
+        opened = mode == "open"
+        raw, data = await super()._send(
+            method,
+            path,
+            body,
+            options=options,
+            timings=timings,
+            content_type=content_type,
+            accept=accept,
+            read_body=read_body and not opened,
+            replayable=replayable,
+            content_length=content_length,
+        )
+        if opened and self._raw_response is None:
+            self._record(raw, None, timings)
+            raise _Opened
+        self._record(raw, data, timings)
+        return raw, data
+
+    async def _open_stream(
+        self,
+        method: bytes,
+        path: str,
+        body: bytes,
+        *,
+        options: RequestOptions,
+        timings: Timings,
+        open_stream: OpenStream,
+        content_type: bytes | None = b"application/json",
+        accept: bytes = b"text/event-stream",
+    ) -> PrimedStream:
+        mode = self._mode
+        if mode == "raw":
+            stream: Any = await super()._open_stream(
+                method,
+                path,
+                body,
+                options=options,
+                timings=timings,
+                open_stream=open_stream,
+                content_type=content_type,
+                accept=accept,
+            )
+            self._record(stream._raw, None, timings)
+            return stream  # type: ignore[no-any-return]
+        if mode == "open":
+            await self._send(
+                method,
+                path,
+                body,
+                options=options,
+                timings=timings,
+                content_type=content_type,
+                accept=accept,
+                read_body=False,
+            )
+            raise AssertionError("unreachable")  # pragma: no cover - _send raised _Opened
+        raw = self._raw_response
+        assert raw is not None
+        self._replay_timings(timings)
+        stream = open_stream(raw, timings)
+        try:
+            await stream._prime(False)
+        except BaseException:
+            await stream.aclose()
+            raise
+        stream._idle_timeout = options.idle_timeout
+        self._stream = stream
+        return stream  # type: ignore[no-any-return]
+
+
+def _is_resource(value: object) -> bool:
+    return type(value).__module__.startswith("groq_anyio.resources.")
+
+
+def _rebind(owner: object, client: AsyncGroq) -> Any:
+    """``owner`` (the client or a resource) built again on ``client``."""
+    if isinstance(owner, AsyncGroq):
+        return client
+    cls: Any = type(owner)
+    return cls(client)
+
+
+def _owner_client(owner: object) -> AsyncGroq:
+    if isinstance(owner, AsyncGroq):
+        return owner
+    client = getattr(owner, "_client", None)
+    assert isinstance(client, AsyncGroq), owner
+    return client
+
+
+# ---------------------------------------------------------------------------- responses
+
 
 class APIResponse(ResponseMeta, Generic[T]):
-    """A parsed API value with its HTTP response: ``await raw.parse()`` (or ``raw.data``) gives
-    the value (a completion, a response, or a stream for ``stream=True``)."""
+    """An HTTP response with the value a call parses from it (the official SDK's
+    ``APIResponse``/``AsyncAPIResponse``).
 
-    __slots__ = ("_data", "_raw", "timings")
+    ``await raw.parse()`` gives the value: a completion, a list, a stream for ``stream=True``, a
+    :class:`~groq_anyio.BinaryResponse` for downloads. From ``with_raw_response`` the value and
+    the body are already there (``raw.data``, ``await raw.read()``); from
+    ``with_streaming_response`` the body is read only when asked: ``iter_bytes()``,
+    ``iter_text()``, ``iter_lines()``, ``read()``, ``text()``, ``json()`` or ``parse()``.
+    """
 
-    def __init__(self, data: T, raw: RawResponse, timings: Timings) -> None:
+    __slots__ = ("_body", "_call", "_consumed", "_data", "_raw", "_stream", "timings")
+
+    def __init__(
+        self,
+        data: T,
+        raw: RawResponse,
+        timings: Timings,
+        *,
+        body: bytes | None = None,
+        call: _BoundCall | None = None,
+    ) -> None:
         self._data = data
         self._raw = raw
         #: monotonic stamps of the call (see :class:`~groq_anyio.Timings`)
         self.timings = timings
+        self._body = body
+        self._call = call
+        self._consumed = False
+        self._stream: Any = None
+
+    # -- the value ------------------------------------------------------------------------------
 
     @property
     def data(self) -> T:
-        """The parsed value."""
+        """The parsed value (a ``with_raw_response`` call has it at once)."""
+        if self._data is _UNSET:
+            raise StreamAlreadyConsumed("a streamed response is parsed with `await parse()`")
         return self._data
 
     async def parse(self) -> T:
-        """The parsed value (awaitable, as in the official SDK's async raw responses)."""
-        return self._data
+        """The value the call returns, decoded from this response by the resource's own code."""
+        if self._data is not _UNSET:
+            return self._data
+        call = self._call
+        assert call is not None
+        if self._consumed and self._body is None:
+            raise StreamAlreadyConsumed(
+                "the body was iterated without being kept; call read() before iterating"
+            )
+        capture = _CaptureClient.of(call._client, "replay")
+        capture._raw_response = self._raw
+        capture._body = self._body
+        capture._timings = self.timings
+        value = await call(capture)
+        self._stream = capture._stream
+        if self._stream is None and callable(getattr(value, "aclose", None)):
+            self._stream = value  # a download: closed with this response
+        if capture._body is not None:
+            self._body = capture._body
+            self._consumed = True
+        self._data = value
+        return value  # type: ignore[no-any-return]
+
+    # -- the body -------------------------------------------------------------------------------
+
+    async def read(self) -> bytes:
+        """The whole body (read once and kept)."""
+        if self._body is not None:
+            return self._body
+        if self._consumed:
+            raise StreamAlreadyConsumed("the body was already iterated")
+        if self._data is not _UNSET:
+            raise StreamAlreadyConsumed(
+                "this response's body belongs to its parsed value (a stream or a download)"
+            )
+        self._consumed = True
+        self._body = await self._raw.read()
+        return self._body
+
+    async def text(self) -> str:
+        return (await self.read()).decode("utf-8", "replace")
+
+    async def json(self) -> Any:
+        import json
+
+        return json.loads(await self.read())
+
+    async def iter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        """The body as it arrives (``chunk_size``: re-chunked to that size)."""
+        if self._body is not None:
+            parts: AsyncIterator[bytes] = _once(self._body)
+        else:
+            if self._consumed or self._data is not _UNSET:
+                raise StreamAlreadyConsumed("the body was already read")
+            self._consumed = True
+            parts = _network_parts(self._raw)
+        if chunk_size is None:
+            async for part in parts:
+                if part:
+                    yield part
+            return
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be >= 1")
+        pending = bytearray()
+        async for part in parts:
+            pending += part
+            while len(pending) >= chunk_size:
+                yield bytes(pending[:chunk_size])
+                del pending[:chunk_size]
+        if pending:
+            yield bytes(pending)
+
+    async def iter_text(self, chunk_size: int | None = None) -> AsyncIterator[str]:
+        """The body as UTF-8 text pieces (a character split across chunks is kept whole)."""
+        import codecs
+
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        async for part in self.iter_bytes(chunk_size):
+            text = decoder.decode(part)
+            if text:
+                yield text
+        tail = decoder.decode(b"", final=True)
+        if tail:
+            yield tail
+
+    async def iter_lines(self) -> AsyncIterator[str]:
+        """The body line by line (``\\n``, ``\\r\\n`` or ``\\r``), without line ends."""
+        pending = ""
+        async for text in self.iter_text():
+            buf = pending + text
+            hold = buf.endswith("\r")  # it may be the first half of a CRLF: decide later
+            if hold:
+                buf = buf[:-1]
+            lines = _line_end.split(buf)
+            pending = lines.pop() + ("\r" if hold else "")
+            for line in lines:
+                yield line
+        if pending:
+            yield pending.removesuffix("\r")
+
+    # -- closing --------------------------------------------------------------------------------
+
+    @property
+    def is_closed(self) -> bool:
+        return self._consumed or self._body is not None
+
+    async def close(self) -> None:
+        """Release the response (and a stream parsed from it)."""
+        stream = self._stream
+        if stream is not None:
+            await stream.aclose()
+        if self._data is _UNSET and not self._consumed:
+            self._consumed = True
+            await self._raw.aclose()
+
+    aclose = close
+
+    # -- metadata -------------------------------------------------------------------------------
 
     @property
     def rate_limits(self) -> RateLimitSnapshot | None:
@@ -62,84 +408,162 @@ class APIResponse(ResponseMeta, Generic[T]):
         """How many times the call was retried before this response (attempts - 1)."""
         return self.timings.attempts - 1
 
+    retries_taken = retries
+
     @property
     def elapsed(self) -> float | None:
         """Seconds from the call to the response headers."""
         return self.timings.time_to_headers
 
     def __repr__(self) -> str:
+        kind = "unread" if self._data is _UNSET else type(self._data).__name__
         return (
-            f"<APIResponse [{self.status_code}] {type(self._data).__name__} "
+            f"<APIResponse [{self.status_code}] {kind} "
             f"http_version={self.http_version!r} request_id={self.request_id!r}>"
         )
 
 
-def _wrap(value: Any) -> APIResponse[Any]:
-    """The raw response of a value the resources returned (they keep their HTTP response)."""
-    if isinstance(value, ChatStream):
-        return APIResponse(value, value._raw, value.timings)
-    raw = getattr(value, "_raw", None)  # ResponseStream
-    if raw is not None:
-        return APIResponse(value, raw, value.timings)
-    state = value.__dict__  # ChatCompletion, Response: the metadata travels in __dict__
-    return APIResponse(value, state["_raw"], state["_timings"])
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
 
 
-class _RawCompletions:
+async def _network_parts(raw: RawResponse) -> AsyncIterator[bytes]:
+    from ._transport import map_exception
+
+    try:
+        async for part in raw.stream:
+            yield part
+    except Exception as exc:
+        mapped = map_exception(exc)
+        if mapped is None or isinstance(exc, APIError):
+            raise
+        raise mapped from exc
+    finally:
+        await raw.stream.aclose()
+
+
+class StreamingCall(Generic[T]):
+    """``async with resource.with_streaming_response.method(...) as response:`` (the response
+    is released when the block ends)."""
+
+    __slots__ = ("_call", "_response")
+
+    def __init__(self, call: _BoundCall) -> None:
+        self._call = call
+        self._response: APIResponse[T] | None = None
+
+    async def __aenter__(self) -> APIResponse[T]:
+        capture = _CaptureClient.of(self._call._client, "open")
+        try:
+            value = await self._call(capture)
+        except _Opened:
+            raw = capture._raw_response
+            timings = capture._timings
+            assert raw is not None and timings is not None
+            self._response = APIResponse(_UNSET, raw, timings, call=self._call)
+            return self._response
+        # the method sent nothing (or only answered from what it had): its value is the result
+        raw = capture._raw_response
+        if raw is None:
+            raise GroqError("this call makes no HTTP request to stream")
+        assert capture._timings is not None
+        self._response = APIResponse(value, raw, capture._timings)
+        return self._response
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._response is not None:
+            await self._response.close()
+
+
+# ---------------------------------------------------------------------------- the views
+
+
+class _BoundCall:
+    """``method`` of ``owner`` as a function of a capturing client."""
+
+    __slots__ = ("_client", "_kwargs", "_name", "_owner", "_args")
+
+    def __init__(self, owner: object, name: str, args: tuple[Any, ...], kwargs: Any) -> None:
+        self._owner = owner
+        self._client = _owner_client(owner)
+        self._name = name
+        self._args = args
+        self._kwargs = kwargs
+
+    def __call__(self, capture: _CaptureClient) -> Any:
+        method = getattr(_rebind(self._owner, capture), self._name)
+        return method(*self._args, **self._kwargs)
+
+
+class ResourceView:
+    """A resource (or the client) seen through ``with_raw_response`` (``mode="raw"``) or
+    ``with_streaming_response`` (``mode="open"``): the same attributes, each method returning
+    an :class:`APIResponse` (raw) or a :class:`StreamingCall` (streaming)."""
+
+    __slots__ = ("_mode", "_target")
+
+    def __init__(self, target: object, mode: str) -> None:
+        self._target = target
+        self._mode = mode
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name in ("with_raw_response", "with_streaming_response"):
+            raise AttributeError(name)
+        value = getattr(self._target, name)
+        if _is_resource(value):
+            return ResourceView(value, self._mode)
+        if inspect.iscoroutinefunction(value):
+            return _ViewMethod(self._target, name, self._mode)
+        return value
+
+    def __repr__(self) -> str:
+        return f"<{type(self._target).__name__}.with_{self._mode}_response>"
+
+
+class _ViewMethod:
+    __slots__ = ("__name__", "_mode", "_owner")
+
+    def __init__(self, owner: object, name: str, mode: str) -> None:
+        self._owner = owner
+        self.__name__ = name
+        self._mode = mode
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        call = _BoundCall(self._owner, self.__name__, args, kwargs)
+        if self._mode == "open":
+            return StreamingCall(call)
+        return _raw_call(call)
+
+
+async def _raw_call(call: _BoundCall) -> APIResponse[Any]:
+    capture = _CaptureClient.of(call._client, "raw")
+    value = await call(capture)
+    raw = capture._raw_response
+    if raw is None:
+        raise GroqError("this call made no HTTP request")
+    assert capture._timings is not None
+    return APIResponse(value, raw, capture._timings, body=capture._body)
+
+
+class AsyncGroqWithRawResponse(ResourceView):
+    """``client.with_raw_response``: every resource and call, returning :class:`APIResponse`."""
+
+    __slots__ = ()
+
     def __init__(self, client: AsyncGroq) -> None:
-        self._client = client
-
-    @overload
-    async def create(self, *, stream: Literal[True], **kwargs: Any) -> APIResponse[ChatStream]: ...
-
-    @overload
-    async def create(
-        self, *, stream: Literal[False] | None = None, **kwargs: Any
-    ) -> APIResponse[ChatCompletion]: ...
-
-    async def create(
-        self, *, stream: bool | None = None, **kwargs: Any
-    ) -> APIResponse[ChatCompletion] | APIResponse[ChatStream]:
-        """``chat.completions.create`` (same arguments), returning an :class:`APIResponse`."""
-        completions = self._client.chat.completions
-        if stream:
-            return _wrap(await completions.create(stream=True, **kwargs))
-        return _wrap(await completions.create(stream=stream, **kwargs))
+        super().__init__(client, "raw")
 
 
-class _RawChat:
-    def __init__(self, client: AsyncGroq) -> None:
-        self.completions = _RawCompletions(client)
+class AsyncGroqWithStreamingResponse(ResourceView):
+    """``client.with_streaming_response``: every resource and call, as a context manager
+    giving an :class:`APIResponse` whose body is read only when asked."""
 
-
-class _RawResponses:
-    def __init__(self, client: AsyncGroq) -> None:
-        self._client = client
-
-    @overload
-    async def create(
-        self, *, stream: Literal[True], **kwargs: Any
-    ) -> APIResponse[ResponseStream]: ...
-
-    @overload
-    async def create(
-        self, *, stream: Literal[False] | None = None, **kwargs: Any
-    ) -> APIResponse[Response]: ...
-
-    async def create(
-        self, *, stream: bool | None = None, **kwargs: Any
-    ) -> APIResponse[Response] | APIResponse[ResponseStream]:
-        """``responses.create`` (same arguments), returning an :class:`APIResponse`."""
-        responses = self._client.responses
-        if stream:
-            return _wrap(await responses.create(stream=True, **kwargs))
-        return _wrap(await responses.create(stream=stream, **kwargs))
-
-
-class AsyncGroqWithRawResponse:
-    """``client.with_raw_response``: ``.chat.completions.create`` and ``.responses.create``
-    returning :class:`APIResponse` objects."""
+    __slots__ = ()
 
     def __init__(self, client: AsyncGroq) -> None:
-        self.chat = _RawChat(client)
-        self.responses = _RawResponses(client)
+        super().__init__(client, "open")

@@ -190,3 +190,7 @@ class SSEStreamBase(ResponseMeta):
             f"<{self._kind} {state} http_version={self._raw.http_version!r} "
             f"request_id={self.request_id!r}>"
         )
+    async def close(self) -> None:
+        """Alias of :meth:`aclose` (the official SDK's async streams name it ``close``)."""
+        await self.aclose()
+

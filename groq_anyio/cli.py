@@ -12,7 +12,10 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .types.chat import ChatCompletionMessageParam
 
 DEFAULT_MODEL = "llama-3.3-70b-versatile"
 
@@ -77,7 +80,7 @@ async def _chat(args: argparse.Namespace) -> int:
                 http2=args.protocol != "h1",
             )
         )
-        messages: list[dict[str, Any]] = []
+        messages: list[ChatCompletionMessageParam] = []
         if args.system:
             messages.append({"role": "system", "content": args.system})
         messages.append({"role": "user", "content": args.prompt})

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, overload
 import msgspec
 
 from ._errors import APIResponseValidationError, InvalidParameterError
+from ._pydantic import PydanticDecoder, is_pydantic_model, pydantic_schema
 from ._validation import MAX_BASE64_IMAGE_BYTES, MAX_IMAGES_PER_REQUEST
 from .types.chat_completion import ChatCompletionMessageToolCall, FunctionCall
 from .types.chat_params import (
@@ -278,7 +279,10 @@ def _key(tp: object) -> Any:
 def _schema(tp: Any, strict: bool) -> dict[str, Any]:
     """The JSON Schema of ``tp`` with the root inlined (APIs want ``"type": "object"`` there)."""
     try:
-        full: dict[str, Any] = msgspec.json.schema(tp)
+        if is_pydantic_model(tp):
+            full: dict[str, Any] = pydantic_schema(tp)
+        else:
+            full = msgspec.json.schema(tp)
     except (TypeError, ValueError) as exc:
         raise InvalidParameterError("type", f"has no JSON schema: {exc}") from None
     root = full
@@ -368,7 +372,9 @@ def responses_function_tool(
 
 
 @functools.lru_cache(maxsize=256)
-def _decoder(tp: Any) -> msgspec.json.Decoder[Any]:
+def _decoder(tp: Any) -> msgspec.json.Decoder[Any] | PydanticDecoder:
+    if is_pydantic_model(tp):
+        return PydanticDecoder(tp)
     return msgspec.json.Decoder(tp)
 
 

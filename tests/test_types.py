@@ -9,7 +9,7 @@ import msgspec
 import pytest
 
 import groq_anyio.types as t
-from groq_anyio.types import chat_completion, chat_params, shared
+from groq_anyio.types import chat_completion, chat_param_dicts, chat_params, shared
 
 from ._traffic import recordings
 
@@ -534,8 +534,10 @@ def test_recorded_request_bodies_decode_as_requests() -> None:
 def test_dump_aliases() -> None:
     u = t.CompletionUsage(prompt_tokens=1, completion_tokens=2, total_tokens=3, queue_time=0.5)
     expected = {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3, "queue_time": 0.5}
-    assert u.to_dict() == u.model_dump() == expected
-    assert json.loads(u.to_json()) == json.loads(u.model_dump_json()) == expected
+    assert u.to_dict() == u.model_dump(exclude_none=True) == expected
+    assert json.loads(u.to_json()) == json.loads(u.model_dump_json(exclude_unset=True)) == expected
+    # like pydantic, model_dump keeps the fields left at None
+    assert u.model_dump()["prompt_time"] is None
     assert u.model_dump_json(indent=2).startswith("{\n  ")
 
 
@@ -599,4 +601,7 @@ def test_every_exported_name_resolves() -> None:
     from groq_anyio.types import chat
 
     assert set(chat.__all__) <= set(t.__all__)
-    assert set(chat_completion.__all__) | set(chat_params.__all__) == set(chat.__all__)
+    # chat also names the official SDK's request TypedDicts (typing only, loaded on first use)
+    params = set(chat._PARAM_DICTS)
+    assert params <= set(chat_param_dicts.__all__)
+    assert set(chat_completion.__all__) | set(chat_params.__all__) | params == set(chat.__all__)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "JSON_CONTENT_TYPE",
+    "APIResource",
     "as_list",
     "check_number",
     "check_str",
@@ -41,6 +42,27 @@ T = TypeVar("T")
 _encoder: Final = msgspec.json.Encoder()
 #: the request content type of JSON bodies
 JSON_CONTENT_TYPE: Final = b"application/json"
+
+
+class APIResource:
+    """Base of every resource: the official SDK's ``with_raw_response`` and
+    ``with_streaming_response`` views (see :mod:`groq_anyio._raw`)."""
+
+    @property
+    def with_raw_response(self) -> Any:
+        """The same methods, returning :class:`~groq_anyio.APIResponse` (headers, status,
+        request id, ``await parse()``)."""
+        from .._raw import ResourceView
+
+        return ResourceView(self, "raw")
+
+    @property
+    def with_streaming_response(self) -> Any:
+        """The same methods as ``async with`` blocks whose response body is read only when
+        asked (``iter_bytes()``, ``iter_lines()``, ``read()``, ``parse()``)."""
+        from .._raw import ResourceView
+
+        return ResourceView(self, "open")
 
 
 def path_id(param: str, value: object) -> str:

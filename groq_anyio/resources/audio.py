@@ -24,7 +24,7 @@ from .._config import Timeout
 from .._errors import InvalidParameterError
 from .._multipart import BinaryReadable, FilePart, FileSource, is_seekable
 from ..types.audio import Transcription, Translation
-from ._common import decode_response, post_form
+from ._common import APIResource, decode_response, post_form
 
 if TYPE_CHECKING:
     from .._client import AsyncGroq
@@ -73,7 +73,7 @@ _transcription_decoder: Final = msgspec.json.Decoder(Transcription)
 _translation_decoder: Final = msgspec.json.Decoder(Translation)
 
 
-class Transcriptions:
+class Transcriptions(APIResource):
     """``POST /audio/transcriptions``: speech to text in the spoken language."""
 
     _path: Final = "/audio/transcriptions"
@@ -178,7 +178,7 @@ class Transcriptions:
         )
 
 
-class Translations:
+class Translations(APIResource):
     """``POST /audio/translations``: speech in any supported language to English text."""
 
     _path: Final = "/audio/translations"
@@ -260,7 +260,7 @@ class Translations:
         )
 
 
-class Audio:
+class Audio(APIResource):
     """``client.audio``: ``transcriptions``, ``translations`` and ``speech``."""
 
     def __init__(self, client: AsyncGroq) -> None:

@@ -28,7 +28,7 @@ from ..types.batches import (
 )
 from ..types.chat_completion import ChatCompletion
 from ..types.shared import ErrorResponse
-from ._common import JSON_CONTENT_TYPE, encode_json, path_id, request_json
+from ._common import JSON_CONTENT_TYPE, APIResource, encode_json, path_id, request_json
 
 if TYPE_CHECKING:
     from .._client import AsyncGroq
@@ -52,7 +52,7 @@ _error_decoder: Final = msgspec.json.Decoder(ErrorResponse)
 _any_decode: Final = msgspec.json.decode
 
 
-class Batches:
+class Batches(APIResource):
     """``/batches``: run many chat completions asynchronously from an uploaded JSONL file."""
 
     def __init__(self, client: AsyncGroq) -> None:

@@ -15,10 +15,16 @@ from .._streaming import ChatStream
 from .._validation import validate_chat_request
 from ..helpers import _OutputParser, resolve_response_format
 from ..types.chat import ChatCompletion, ChatCompletionRequest
-from ._common import as_list, encode_json, invalid_response
+from ._common import APIResource, as_list, encode_json, invalid_response
 
 if TYPE_CHECKING:
     from .._client import AsyncGroq
+    from ..types.chat_param_dicts import (
+        ChatCompletionMessageParam,
+        ChatCompletionToolChoiceOptionParam,
+        ChatCompletionToolParam,
+    )
+    from ..types.chat_params import Message, NamedToolChoice, Tool
 
 __all__ = ["Chat", "Completions"]
 
@@ -26,7 +32,7 @@ _completion_decoder = msgspec.json.Decoder(ChatCompletion)
 _PATH = "/chat/completions"
 
 
-class Completions:
+class Completions(APIResource):
     def __init__(self, client: AsyncGroq) -> None:
         self._client = client
 
@@ -34,7 +40,7 @@ class Completions:
     async def create(
         self,
         *,
-        messages: Iterable[Any],
+        messages: Iterable[ChatCompletionMessageParam | Message],
         model: str,
         stream: Literal[True],
         citation_options: str | None = None,
@@ -65,8 +71,8 @@ class Completions:
         store: bool | None = None,
         stream_options: Any = None,
         temperature: float | None = None,
-        tool_choice: Any = None,
-        tools: Iterable[Any] | None = None,
+        tool_choice: ChatCompletionToolChoiceOptionParam | NamedToolChoice | None = None,
+        tools: Iterable[ChatCompletionToolParam | Tool] | None = None,
         top_logprobs: int | None = None,
         top_p: float | None = None,
         user: str | None = None,
@@ -81,7 +87,7 @@ class Completions:
     async def create(
         self,
         *,
-        messages: Iterable[Any],
+        messages: Iterable[ChatCompletionMessageParam | Message],
         model: str,
         stream: Literal[False] | None = None,
         citation_options: str | None = None,
@@ -112,8 +118,8 @@ class Completions:
         store: bool | None = None,
         stream_options: Any = None,
         temperature: float | None = None,
-        tool_choice: Any = None,
-        tools: Iterable[Any] | None = None,
+        tool_choice: ChatCompletionToolChoiceOptionParam | NamedToolChoice | None = None,
+        tools: Iterable[ChatCompletionToolParam | Tool] | None = None,
         top_logprobs: int | None = None,
         top_p: float | None = None,
         user: str | None = None,
@@ -127,7 +133,7 @@ class Completions:
     async def create(
         self,
         *,
-        messages: Iterable[Any],
+        messages: Iterable[ChatCompletionMessageParam | Message],
         model: str,
         stream: bool | None = None,
         citation_options: str | None = None,
@@ -158,8 +164,8 @@ class Completions:
         store: bool | None = None,
         stream_options: Any = None,
         temperature: float | None = None,
-        tool_choice: Any = None,
-        tools: Iterable[Any] | None = None,
+        tool_choice: ChatCompletionToolChoiceOptionParam | NamedToolChoice | None = None,
+        tools: Iterable[ChatCompletionToolParam | Tool] | None = None,
         top_logprobs: int | None = None,
         top_p: float | None = None,
         user: str | None = None,
@@ -257,7 +263,7 @@ class Completions:
         assert data is not None
         try:
             completion = _completion_decoder.decode(data)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, RecursionError) as exc:
             raise invalid_response(raw, data, "a chat completion", exc) from None
         completion._attach(raw, timings)
         if parser is not None:
@@ -265,7 +271,7 @@ class Completions:
         return completion
 
 
-class Chat:
+class Chat(APIResource):
     def __init__(self, client: AsyncGroq) -> None:
         self.completions = Completions(client)
 

@@ -11,7 +11,7 @@ from .._client import NOT_GIVEN, NotGiven
 from .._config import Timeout
 from .._errors import InvalidParameterError
 from ..types.embeddings import CreateEmbeddingResponse, EmbeddingRequest
-from ._common import JSON_CONTENT_TYPE, check_str, encode_json, request_json
+from ._common import JSON_CONTENT_TYPE, APIResource, check_str, encode_json, request_json
 
 if TYPE_CHECKING:
     from .._client import AsyncGroq
@@ -29,7 +29,7 @@ _decoder: Final = msgspec.json.Decoder(CreateEmbeddingResponse)
 _FORMATS: Final = frozenset({"float", "base64"})
 
 
-class Embeddings:
+class Embeddings(APIResource):
     """``POST /embeddings``."""
 
     def __init__(self, client: AsyncGroq) -> None:

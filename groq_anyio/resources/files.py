@@ -23,7 +23,7 @@ from .._download import BinaryResponse
 from .._errors import InvalidParameterError
 from .._multipart import BinaryReadable, FilePart, is_seekable
 from ..types.files import FileDeleted, FileList, FileObject
-from ._common import decode_response, open_binary, path_id, post_form, request_json
+from ._common import APIResource, decode_response, open_binary, path_id, post_form, request_json
 
 if TYPE_CHECKING:
     from .._client import AsyncGroq
@@ -50,7 +50,7 @@ _deleted_decoder: Final = msgspec.json.Decoder(FileDeleted)
 _json_decode: Final = msgspec.json.decode
 
 
-class Files:
+class Files(APIResource):
     """``/files``: the inputs and outputs of the Batch API."""
 
     def __init__(self, client: AsyncGroq) -> None:

@@ -10,7 +10,7 @@ import msgspec
 from .._client import NOT_GIVEN, NotGiven
 from .._config import Timeout
 from ..types.models import Model, ModelDeleted, ModelList
-from ._common import path_id, request_json
+from ._common import APIResource, path_id, request_json
 
 if TYPE_CHECKING:
     from .._client import AsyncGroq
@@ -23,7 +23,7 @@ _list_decoder: Final = msgspec.json.Decoder(ModelList)
 _deleted_decoder: Final = msgspec.json.Decoder(ModelDeleted)
 
 
-class Models:
+class Models(APIResource):
     """``GET /models``, ``GET /models/{model}``, ``DELETE /models/{model}``.
 
     A model id goes into the path as one percent-encoded segment: ``/``, ``?``, ``#`` or ``..``

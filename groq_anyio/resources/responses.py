@@ -22,7 +22,7 @@ from .._errors import InvalidParameterError, make_status_error
 from .._responses_stream import ResponseStream, status_for_error_code
 from ..helpers import _OutputParser, resolve_text_format
 from ..types.responses import Response, ResponseCreateRequest, decode_response
-from ._common import as_list, encode_json, invalid_response
+from ._common import APIResource, as_list, encode_json, invalid_response
 
 if TYPE_CHECKING:
     from .._client import AsyncGroq
@@ -38,7 +38,7 @@ _REASONING_EFFORTS = frozenset({"none", "default", "minimal", "low", "medium", "
 _MESSAGE_ROLES = frozenset({"user", "assistant", "system", "developer"})
 
 
-class Responses:
+class Responses(APIResource):
     """``POST /responses``."""
 
     def __init__(self, client: AsyncGroq) -> None:

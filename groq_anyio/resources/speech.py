@@ -21,7 +21,14 @@ from ..types.speech import (
     SpeechResponseFormat,
     SpeechSampleRate,
 )
-from ._common import JSON_CONTENT_TYPE, check_number, check_str, encode_json, open_binary
+from ._common import (
+    JSON_CONTENT_TYPE,
+    APIResource,
+    check_number,
+    check_str,
+    encode_json,
+    open_binary,
+)
 
 if TYPE_CHECKING:
     from .._client import AsyncGroq
@@ -41,7 +48,7 @@ _ACCEPT: Final = {
 }
 
 
-class Speech:
+class Speech(APIResource):
     """``POST /audio/speech``: generate spoken audio from text."""
 
     def __init__(self, client: AsyncGroq) -> None:

@@ -52,6 +52,39 @@ if TYPE_CHECKING:
     from .chat import TopLogprob as TopLogprob
     from .chat import XGroq as XGroq
     from .chat import XGroqDebug as XGroqDebug
+    from .chat_param_dicts import (
+        ChatCompletionAssistantMessageParam as ChatCompletionAssistantMessageParam,
+    )
+    from .chat_param_dicts import (
+        ChatCompletionContentPartImageParam as ChatCompletionContentPartImageParam,
+    )
+    from .chat_param_dicts import ChatCompletionContentPartParam as ChatCompletionContentPartParam
+    from .chat_param_dicts import (
+        ChatCompletionContentPartTextParam as ChatCompletionContentPartTextParam,
+    )
+    from .chat_param_dicts import (
+        ChatCompletionFunctionCallOptionParam as ChatCompletionFunctionCallOptionParam,
+    )
+    from .chat_param_dicts import (
+        ChatCompletionFunctionMessageParam as ChatCompletionFunctionMessageParam,
+    )
+    from .chat_param_dicts import ChatCompletionMessageParam as ChatCompletionMessageParam
+    from .chat_param_dicts import (
+        ChatCompletionMessageToolCallParam as ChatCompletionMessageToolCallParam,
+    )
+    from .chat_param_dicts import (
+        ChatCompletionNamedToolChoiceParam as ChatCompletionNamedToolChoiceParam,
+    )
+    from .chat_param_dicts import ChatCompletionRole as ChatCompletionRole
+    from .chat_param_dicts import (
+        ChatCompletionSystemMessageParam as ChatCompletionSystemMessageParam,
+    )
+    from .chat_param_dicts import (
+        ChatCompletionToolChoiceOptionParam as ChatCompletionToolChoiceOptionParam,
+    )
+    from .chat_param_dicts import ChatCompletionToolMessageParam as ChatCompletionToolMessageParam
+    from .chat_param_dicts import ChatCompletionToolParam as ChatCompletionToolParam
+    from .chat_param_dicts import ChatCompletionUserMessageParam as ChatCompletionUserMessageParam
     from .chat_params import AssistantMessage as AssistantMessage
     from .chat_params import AssistantToolCall as AssistantToolCall
     from .chat_params import BrowserSearchTool as BrowserSearchTool
@@ -207,6 +240,21 @@ _LAZY: dict[str, str] = {
     "ToolMessage": "chat_params",
     "UserMessage": "chat_params",
     "WolframSettings": "chat_params",
+    "ChatCompletionAssistantMessageParam": "chat_param_dicts",
+    "ChatCompletionContentPartImageParam": "chat_param_dicts",
+    "ChatCompletionContentPartParam": "chat_param_dicts",
+    "ChatCompletionContentPartTextParam": "chat_param_dicts",
+    "ChatCompletionFunctionCallOptionParam": "chat_param_dicts",
+    "ChatCompletionFunctionMessageParam": "chat_param_dicts",
+    "ChatCompletionMessageParam": "chat_param_dicts",
+    "ChatCompletionMessageToolCallParam": "chat_param_dicts",
+    "ChatCompletionNamedToolChoiceParam": "chat_param_dicts",
+    "ChatCompletionRole": "chat_param_dicts",
+    "ChatCompletionSystemMessageParam": "chat_param_dicts",
+    "ChatCompletionToolChoiceOptionParam": "chat_param_dicts",
+    "ChatCompletionToolMessageParam": "chat_param_dicts",
+    "ChatCompletionToolParam": "chat_param_dicts",
+    "ChatCompletionUserMessageParam": "chat_param_dicts",
     "CreateEmbeddingResponse": "embeddings",
     "Embedding": "embeddings",
     "EmbeddingRequest": "embeddings",
@@ -331,6 +379,22 @@ __all__ = [
     "CompoundCustomModels",
     "CompoundCustomTools",
     "WolframSettings",
+    # Chat request dicts (the official SDK's TypedDicts)
+    "ChatCompletionAssistantMessageParam",
+    "ChatCompletionContentPartImageParam",
+    "ChatCompletionContentPartParam",
+    "ChatCompletionContentPartTextParam",
+    "ChatCompletionFunctionCallOptionParam",
+    "ChatCompletionFunctionMessageParam",
+    "ChatCompletionMessageParam",
+    "ChatCompletionMessageToolCallParam",
+    "ChatCompletionNamedToolChoiceParam",
+    "ChatCompletionRole",
+    "ChatCompletionSystemMessageParam",
+    "ChatCompletionToolChoiceOptionParam",
+    "ChatCompletionToolMessageParam",
+    "ChatCompletionToolParam",
+    "ChatCompletionUserMessageParam",
     # Audio
     "Transcription",
     "TranscriptionSegment",

@@ -72,6 +72,74 @@ from .chat_params import ToolMessage as ToolMessage
 from .chat_params import UserMessage as UserMessage
 from .chat_params import WolframSettings as WolframSettings
 
+# The official SDK's ``*Param`` TypedDicts (typing only: imported on first use, PEP 562)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .chat_param_dicts import (
+        ChatCompletionAssistantMessageParam as ChatCompletionAssistantMessageParam,
+    )
+    from .chat_param_dicts import (
+        ChatCompletionContentPartImageParam as ChatCompletionContentPartImageParam,
+    )
+    from .chat_param_dicts import ChatCompletionContentPartParam as ChatCompletionContentPartParam
+    from .chat_param_dicts import (
+        ChatCompletionContentPartTextParam as ChatCompletionContentPartTextParam,
+    )
+    from .chat_param_dicts import (
+        ChatCompletionFunctionCallOptionParam as ChatCompletionFunctionCallOptionParam,
+    )
+    from .chat_param_dicts import (
+        ChatCompletionFunctionMessageParam as ChatCompletionFunctionMessageParam,
+    )
+    from .chat_param_dicts import ChatCompletionMessageParam as ChatCompletionMessageParam
+    from .chat_param_dicts import (
+        ChatCompletionMessageToolCallParam as ChatCompletionMessageToolCallParam,
+    )
+    from .chat_param_dicts import (
+        ChatCompletionNamedToolChoiceParam as ChatCompletionNamedToolChoiceParam,
+    )
+    from .chat_param_dicts import ChatCompletionRole as ChatCompletionRole
+    from .chat_param_dicts import (
+        ChatCompletionSystemMessageParam as ChatCompletionSystemMessageParam,
+    )
+    from .chat_param_dicts import (
+        ChatCompletionToolChoiceOptionParam as ChatCompletionToolChoiceOptionParam,
+    )
+    from .chat_param_dicts import ChatCompletionToolMessageParam as ChatCompletionToolMessageParam
+    from .chat_param_dicts import ChatCompletionToolParam as ChatCompletionToolParam
+    from .chat_param_dicts import ChatCompletionUserMessageParam as ChatCompletionUserMessageParam
+
+_PARAM_DICTS = frozenset(
+    {
+        "ChatCompletionAssistantMessageParam",
+        "ChatCompletionContentPartImageParam",
+        "ChatCompletionContentPartParam",
+        "ChatCompletionContentPartTextParam",
+        "ChatCompletionFunctionCallOptionParam",
+        "ChatCompletionFunctionMessageParam",
+        "ChatCompletionMessageParam",
+        "ChatCompletionMessageToolCallParam",
+        "ChatCompletionNamedToolChoiceParam",
+        "ChatCompletionRole",
+        "ChatCompletionSystemMessageParam",
+        "ChatCompletionToolChoiceOptionParam",
+        "ChatCompletionToolMessageParam",
+        "ChatCompletionToolParam",
+        "ChatCompletionUserMessageParam",
+    }
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _PARAM_DICTS:
+        from . import chat_param_dicts
+
+        value = getattr(chat_param_dicts, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     # responses
     "Annotation",
@@ -140,4 +208,20 @@ __all__ = [
     "ToolMessage",
     "UserMessage",
     "WolframSettings",
+    # request dicts, typed as in the official SDK
+    "ChatCompletionAssistantMessageParam",
+    "ChatCompletionContentPartImageParam",
+    "ChatCompletionContentPartParam",
+    "ChatCompletionContentPartTextParam",
+    "ChatCompletionFunctionCallOptionParam",
+    "ChatCompletionFunctionMessageParam",
+    "ChatCompletionMessageParam",
+    "ChatCompletionMessageToolCallParam",
+    "ChatCompletionNamedToolChoiceParam",
+    "ChatCompletionRole",
+    "ChatCompletionSystemMessageParam",
+    "ChatCompletionToolChoiceOptionParam",
+    "ChatCompletionToolMessageParam",
+    "ChatCompletionToolParam",
+    "ChatCompletionUserMessageParam",
 ]

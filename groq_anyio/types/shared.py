@@ -33,8 +33,11 @@ class GroqModel(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     """Base of every response type: a keyword-only msgspec Struct.
 
     Fields left at their default (mostly ``None``) are left out of :meth:`to_dict` and
-    :meth:`to_json`. ``model_dump`` and ``model_dump_json`` are aliases for code written against
-    the official SDK's pydantic models.
+    :meth:`to_json`. :meth:`model_dump` and :meth:`model_dump_json` behave like the official
+    SDK's pydantic methods (every field, ``None`` included, unless ``exclude_none`` /
+    ``exclude_unset`` / ``exclude_defaults`` / ``include`` / ``exclude`` say otherwise; see
+    :mod:`groq_anyio.types._dump`). With pydantic installed, the types can be used as fields of
+    pydantic models.
     """
 
     def to_dict(self) -> dict[str, Any]:
@@ -46,16 +49,78 @@ class GroqModel(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
         """Return the value encoded as compact JSON."""
         return _encode(self).decode()
 
-    def model_dump(self) -> dict[str, Any]:
-        """Alias of :meth:`to_dict` (the official SDK's name)."""
-        return self.to_dict()
+    def model_dump(
+        self,
+        *,
+        mode: str = "python",
+        include: Any = None,
+        exclude: Any = None,
+        context: Any = None,
+        by_alias: bool | None = False,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+        round_trip: bool = False,
+        warnings: Any = True,
+        fallback: Any = None,
+        serialize_as_any: bool = False,
+    ) -> dict[str, Any]:
+        """The value as a dict, with pydantic's ``model_dump`` arguments (the official SDK's)."""
+        from ._dump import dump
 
-    def model_dump_json(self, *, indent: int | None = None) -> str:
-        """Alias of :meth:`to_json` (the official SDK's name); ``indent`` pretty-prints."""
-        raw = _encode(self)
-        if indent:
-            raw = msgspec.json.format(raw, indent=indent)
-        return raw.decode()
+        return dump(
+            self,
+            mode=mode,
+            include=include,
+            exclude=exclude,
+            by_alias=by_alias,
+            exclude_unset=exclude_unset,
+            exclude_defaults=exclude_defaults,
+            exclude_none=exclude_none,
+        )
+
+    def model_dump_json(
+        self,
+        *,
+        indent: int | None = None,
+        include: Any = None,
+        exclude: Any = None,
+        context: Any = None,
+        by_alias: bool | None = False,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+        round_trip: bool = False,
+        warnings: Any = True,
+        fallback: Any = None,
+        serialize_as_any: bool = False,
+    ) -> str:
+        """The value as JSON text, with pydantic's ``model_dump_json`` arguments."""
+        from ._dump import dump_json
+
+        return dump_json(
+            self,
+            indent=indent,
+            include=include,
+            exclude=exclude,
+            by_alias=by_alias,
+            exclude_unset=exclude_unset,
+            exclude_defaults=exclude_defaults,
+            exclude_none=exclude_none,
+        )
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        """Lets pydantic models have fields of this type (only pydantic calls it)."""
+        from .._pydantic import struct_core_schema
+
+        return struct_core_schema(cls)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
+        from .._pydantic import struct_json_schema
+
+        return struct_json_schema(cls)
 
 
 class RequestModel(GroqModel, gc=True):
