@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpcore
@@ -19,12 +18,13 @@ from groq_anyio import AsyncGroq, AuthenticationError, NotFoundError
 from groq_anyio.testing import ChatScript, GroqTestServer
 from groq_anyio.testing._json_instance import minimal_instance
 
+from ._traffic import VENDORED
+
 pytestmark = pytest.mark.anyio
 
 CHAT = "/openai/v1/chat/completions"
 MODEL = "llama-3.3-70b-versatile"
 MSGS = [{"role": "user", "content": "hi"}]
-TRAFFIC = Path("/work/shared/conformance/groq-traffic")
 KEY = "gsk_rules_test_key"
 
 
@@ -52,7 +52,7 @@ async def strict() -> AsyncIterator[GroqTestServer]:
 
 
 async def test_unknown_model_is_grogs_404_model_not_found(strict: GroqTestServer) -> None:
-    recorded = json.loads((TRAFFIC / "error-pydantic-ai-model_not_found-0.json").read_text())
+    recorded = json.loads((VENDORED / "error-pydantic-ai-model_not_found-0.json").read_text())
     status, content = await post(strict, recorded["request"]["body"])
     assert status == recorded["response"]["status"] == 404
     expected = json.loads(recorded["response"]["body_text"])["error"]

@@ -25,6 +25,10 @@ from ._faults import StallBody as StallBody
 from ._faults import Trickle as Trickle
 from ._faults import fault_mix as fault_mix
 from ._groq import KNOWN_MODELS as KNOWN_MODELS
+from ._record import GroqRecorder as GroqRecorder
+from ._replay import Recording as Recording
+from ._replay import Replay as Replay
+from ._replay import load_recordings as load_recordings
 from ._replies import DropConnection as DropConnection
 from ._replies import ErrorReply as ErrorReply
 from ._replies import RawReply as RawReply
@@ -51,6 +55,11 @@ __all__ = [
     "RawReply",
     "UsageStyle",
     "ErrorStyle",
+    # record real exchanges, replay them
+    "GroqRecorder",
+    "Replay",
+    "Recording",
+    "load_recordings",
     # fault injection
     "DropConnection",
     "ResetStream",

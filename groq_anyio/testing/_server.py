@@ -20,6 +20,7 @@ import ssl
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from os import PathLike
 from types import TracebackType
 from typing import Any, Self, TypeAlias, cast
 
@@ -35,6 +36,7 @@ from ._exchange import ClientGone, ConnectionDropRequested, Exchange, RecordedRe
 from ._groq import API_PREFIX, KNOWN_MODELS
 from ._h1 import RECEIVE_SIZE, H1Connection
 from ._h2 import PREFACE, H2Connection
+from ._replay import Replay, load_recordings
 from ._replies import ErrorReply
 from ._scenarios import ChatScript, not_found
 
@@ -81,6 +83,9 @@ class GroqTestServer:
             same :class:`FakeClock` to the client (:func:`use_clock`) and the test drives both.
         batch_timing: ``(validating, in_progress, finalizing)`` seconds on ``clock``: batches
             move through those states (``None``: a batch completes as soon as it is created).
+        replay: recorded exchanges (JSON files in the conformance format, or folders of them;
+            see :class:`GroqRecorder`) to answer with instead of ``default``: each request gets
+            the recording with its method, path and body (see :class:`Replay`).
         record_requests: keep every request in :attr:`requests` (turn off for long benchmark
             runs; :attr:`request_count` and :attr:`http_versions` are kept either way).
 
@@ -105,7 +110,10 @@ class GroqTestServer:
         strict: bool = True,
         clock: Clock | None = None,
         batch_timing: tuple[float, float, float] | None = None,
+        replay: Iterable[str | PathLike[str]] | str | PathLike[str] | None = None,
     ) -> None:
+        if replay is not None:
+            default = Replay(load_recordings(replay))
         self.host = host
         self.clock = clock
         self.batch_timing = batch_timing
