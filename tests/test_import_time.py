@@ -123,3 +123,38 @@ def test_public_classes_show_the_package_as_their_module() -> None:
 
     assert AsyncGroq.__module__ == "groq_anyio"
     assert APIStatusError.__module__ == "groq_anyio"
+
+
+def test_telemetry_off_imports_no_opentelemetry() -> None:
+    """opentelemetry is installed here, yet a client that makes plain and streamed calls
+    without a configured provider imports none of it (nor the OpenTelemetry glue)."""
+    code = (
+        "import sys, json, anyio\n"
+        "from groq_anyio import AsyncGroq\n"
+        "from groq_anyio.testing import GroqTestServer\n"
+        "async def main():\n"
+        "    async with GroqTestServer() as s:\n"
+        "        async with AsyncGroq(api_key='gsk_x', base_url=s.base_url) as c:\n"
+        "            assert c._instrument is None\n"
+        "            m = [{'role': 'user', 'content': 'hi'}]\n"
+        "            await c.chat.completions.create(model='llama-3.3-70b-versatile', messages=m)\n"
+        "            st = await c.chat.completions.create(\n"
+        "                model='llama-3.3-70b-versatile', messages=m, stream=True)\n"
+        "            async with st:\n"
+        "                async for _ in st:\n"
+        "                    pass\n"
+        "anyio.run(main)\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    loaded = set(json.loads(out.stdout))
+    assert not {m for m in loaded if m.split(".")[0] == "opentelemetry"}
+    assert "groq_anyio._telemetry._otel" not in loaded
+    assert "groq_anyio._telemetry._call" not in loaded
+
+
+def test_client_import_does_not_import_telemetry() -> None:
+    new = _new_modules("from groq_anyio import AsyncGroq")
+    assert not [m for m in new if m.startswith(("groq_anyio._telemetry", "opentelemetry"))]
