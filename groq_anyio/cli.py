@@ -51,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--no-http2", dest="http2", action="store_false", default=True)
+    from ._serve_cli import add_record_command, add_serve_options
+
+    add_serve_options(serve)
+    add_record_command(sub)
     return p
 
 
@@ -121,7 +125,10 @@ async def _chat(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from ._serve_cli import server_options
     from .testing import serve_forever
+
+    options = server_options(args)
 
     def ready(url: str) -> None:
         print(
@@ -131,7 +138,7 @@ def _serve(args: argparse.Namespace) -> int:
         )
 
     try:
-        serve_forever(args.host, args.port, http2=args.http2, ready=ready)
+        serve_forever(args.host, args.port, http2=args.http2, ready=ready, **options)
     except KeyboardInterrupt:
         pass
     return 0
@@ -141,6 +148,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "record":
+        from ._serve_cli import run_record
+
+        return run_record(args)
     import anyio
 
     try:

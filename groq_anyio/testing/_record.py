@@ -208,6 +208,8 @@ class GroqRecorder:
                 async for chunk in resp.aiter_stream():
                     body += chunk
                     await exchange.write(chunk)
+                # written before the body ends, so a caller that got the whole answer finds it
+                self._write(req, resp.status, out, bytes(body), secret)
                 await exchange.end()
         except httpcore.TimeoutException:
             if exchange.head_sent:
@@ -219,8 +221,6 @@ class GroqRecorder:
                 raise
             message = f"cannot reach {self.upstream}: {type(exc).__name__}"
             await ErrorReply(502, message, type="api_error").respond(exchange)
-            return
-        self._write(req, resp.status, out, bytes(body), secret)
 
     def _write(
         self, req: RecordedRequest, status: int, headers: HeaderList, body: bytes, secret: str

@@ -371,10 +371,12 @@ def serve_forever(
     ready: Callable[[str], None] | None = None,
     api_key: str | None = None,
     backend: str = "asyncio",
+    **options: Any,
 ) -> None:
     """Run a :class:`GroqTestServer` until interrupted (``python -m groq_anyio serve``).
 
-    ``ready`` is called with the base URL once the server listens.
+    ``ready`` is called with the base URL once the server listens; ``options`` are further
+    :class:`GroqTestServer` arguments (``models``, ``strict``, ``replay``, ``batch_timing``...).
     """
     server = GroqTestServer(
         host,
@@ -384,6 +386,7 @@ def serve_forever(
         default=default,
         api_key=api_key,
         record_requests=False,  # nobody can read them, and a long benchmark would pile them up
+        **options,
     )
 
     async def main() -> None:
