@@ -11,7 +11,8 @@ import anyio.abc
 import httpcore
 import pytest
 
-from groq_anyio._transport._network import FastLock, FastSemaphore, NetworkStream
+from groq_anyio._transport._backends._anyio import AnyioStream as NetworkStream
+from groq_anyio._transport._locks import FastLock, FastSemaphore
 
 pytestmark = pytest.mark.anyio
 

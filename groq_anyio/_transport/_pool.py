@@ -34,12 +34,26 @@ from typing import Any, TypeAlias
 import anyio
 import httpcore
 
-from ._network import HTTP2Connection, HTTP11Connection, NetworkStream, connect_tcp
+from ._backends import BaseStream, get_backend
+from ._h1 import HTTP11Connection, NotSent, _Body
+from ._httpcore import KNOWN_HTTPCORE
 
 __all__ = ["ConnectionPool", "PoolStats", "PooledStream"]
 
-_STALE_ERRORS = (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError)
-_Connection: TypeAlias = httpcore.AsyncHTTP11Connection | httpcore.AsyncHTTP2Connection
+_Connection: TypeAlias = HTTP11Connection | httpcore.AsyncHTTP2Connection
+#: how often one request may be handed back by connections that cannot take it (HTTP/2 full,
+#: going away) before the pool gives up on it
+_MAX_HANDBACKS = 64
+
+if KNOWN_HTTPCORE:
+    from ._h2 import HTTP2Connection as _H2Connection
+else:  # pragma: no cover - httpcore's own, without our fixes (see _httpcore.py)
+    _H2Connection = httpcore.AsyncHTTP2Connection  # type: ignore[assignment,misc]
+
+
+def _capacity(conn: Any, cap: int) -> int:
+    """How many streams ``conn`` takes now: the server's MAX_CONCURRENT_STREAMS once known."""
+    return min(getattr(conn, "max_streams", cap), cap)
 
 
 class _Entry:
@@ -52,7 +66,7 @@ class _Entry:
     def __init__(self) -> None:
         self.conn: _Connection | None = None
         #: the connection's byte stream, when it is ours (it can hold back writes: see cork())
-        self.stream: NetworkStream | None = None
+        self.stream: BaseStream | None = None
         self.ready: anyio.Event | None = None
         self.connecting = False
         self.failed = False
@@ -118,12 +132,7 @@ class PooledStream:
             return
         self._closed = True
         it = self._iter
-        if (
-            it is not None
-            and getattr(it, "ag_frame", True) is None
-            and not self._entry.multiplex
-            and not self._pool._to_close
-        ):
+        if type(it) is _Body and it.done and not self._pool._to_close:
             # An HTTP/1.1 body read to its end (the iterator is exhausted): closing only marks
             # the connection idle and gives it back - nothing a cancellation could leave half
             # done (if the connection must be closed instead, the socket is shut before the
@@ -131,7 +140,7 @@ class PooledStream:
             # on every plain request.
             self._iter = None
             try:
-                await self._inner.aclose()
+                await it.aclose()
             finally:
                 self._pool._release(self._entry)
                 if self._pool._to_close:
@@ -142,39 +151,10 @@ class PooledStream:
                 if it is not None:
                     self._iter = None
                     await it.aclose()
-                if self._entry.multiplex:
-                    await _cancel_h2_stream(self._inner)
                 await self._inner.aclose()
             finally:
                 self._pool._release(self._entry)
                 await self._pool._close_pending()
-
-
-async def _cancel_h2_stream(inner: Any) -> None:
-    """Reset an HTTP/2 stream that is closed before its end (RST_STREAM, CANCEL).
-
-    httpcore only forgets such a stream: the server keeps sending it, and since httpcore never
-    acknowledges data for streams it has forgotten, every abandoned stream eats into the
-    connection's flow-control window until the whole connection stalls. A reset stops the
-    server, and h2 credits the window for any frames still in flight.
-    """
-    conn = getattr(inner, "_connection", None)
-    state = getattr(conn, "_h2_state", None)
-    stream_id = getattr(inner, "_stream_id", None)
-    request = getattr(inner, "_request", None)
-    if state is None or stream_id is None or request is None:
-        return
-    try:
-        stream = state.streams.get(stream_id)
-        if stream is None or stream.closed:
-            return
-        state.reset_stream(stream_id, error_code=_H2_CANCEL)
-        await conn._write_outgoing_data(request)  # type: ignore[union-attr]
-    except Exception:  # the connection's own error handling takes it from here
-        pass
-
-
-_H2_CANCEL = 0x8
 
 
 class ConnectionPool:
@@ -189,7 +169,9 @@ class ConnectionPool:
         max_keepalive_connections: int | None = None,
         keepalive_expiry: float = 30.0,
         max_streams: int = 100,
-        network_backend: Any = None,
+        network_backend: Any = "auto",
+        http1_parser: str = "httptools",
+        max_header_bytes: int = 64 * 1024,
     ) -> None:
         self._origin = origin
         self._host = origin.host.decode("ascii")
@@ -201,10 +183,13 @@ class ConnectionPool:
             max_connections if max_keepalive_connections is None else max_keepalive_connections
         )
         self._keepalive_expiry = keepalive_expiry
-        # httpcore caps one HTTP/2 connection at 100 concurrent streams
+        # h2's own settings cap one HTTP/2 connection at 100 concurrent streams; the server's
+        # MAX_CONCURRENT_STREAMS lowers that per connection (_capacity)
         self._max_streams = min(max_streams, 100)
-        #: an ``httpcore.AsyncNetworkBackend`` to open connections with (tests); default: anyio
+        #: a backend name (see _backends) or an ``httpcore.AsyncNetworkBackend`` (tests)
         self._network_backend = network_backend
+        self._http1_parser = http1_parser
+        self._max_header_bytes = max_header_bytes
         # a fresh connection may turn out to be HTTP/2: https with h2 on, or h2c prior knowledge
         self._maybe_h2 = http2 and (origin.scheme == b"https" or not http1)
         self._entries: set[_Entry] = set()
@@ -236,7 +221,8 @@ class ConnectionPool:
         ``resendable``: the body can be sent again (bytes), so a failure on a stale keep-alive
         connection may be retried once on a fresh one.
         """
-        retried_stale = False
+        resent = False
+        handbacks = 0
         while True:
             entry = await self._acquire(pool_timeout)
             if self._to_close:
@@ -248,24 +234,31 @@ class ConnectionPool:
                     continue  # it turned out HTTP/1.1 (taken) or failed: find another
             reused = entry.uses > 0
             entry.uses += 1
-            stream = entry.stream
+            # HTTP/2: the request's frames leave together when it starts reading (HTTP/1.1
+            # writes a request in one piece anyway)
+            stream = entry.stream if entry.multiplex else None
             if stream is not None:
-                stream.cork()  # the request's pieces leave together when it starts reading
+                stream.cork()
             try:
                 response = await conn.handle_async_request(request)
             except httpcore.ConnectionNotAvailable:
-                # an HTTP/2 connection going away (or out of stream ids): stop offering it
+                # not sent: an HTTP/2 connection that is full or going away, or an HTTP/1.1
+                # connection found closed: another connection takes it
                 if stream is not None:
                     stream.uncork()
                 self._unshare(entry)
                 self._release(entry)
+                handbacks += 1
+                if handbacks > _MAX_HANDBACKS:
+                    raise httpcore.ConnectError("no connection could take the request") from None
                 continue
-            except _STALE_ERRORS:
+            except NotSent:
+                # the write failed and nothing came back: the server has not seen this request
                 if stream is not None:
                     stream.uncork()
                 self._release(entry)
-                if reused and not retried_stale and resendable:
-                    retried_stale = True
+                if reused and not resent and resendable:
+                    resent = True
                     continue
                 raise
             except BaseException:
@@ -318,7 +311,7 @@ class ConnectionPool:
             self._release(entry)
             raise
         entry.conn = conn
-        entry.stream = stream if isinstance(stream, NetworkStream) else None
+        entry.stream = stream if isinstance(stream, BaseStream) else None
         entry.connecting = False
         entry.multiplex = multiplex = isinstance(conn, httpcore.AsyncHTTP2Connection)
         if entry.ready is not None:
@@ -330,10 +323,10 @@ class ConnectionPool:
             raise httpcore.ConnectError("the connection pool is closed")
         if not multiplex:
             self._unshare(entry)
-        elif entry.active < self._max_streams:
+        elif entry.active < (cap := _capacity(conn, self._max_streams)):
             if entry not in self._shared:
                 self._shared.append(entry)
-            for _ in range(self._max_streams - entry.active):
+            for _ in range(cap - entry.active):
                 if not self._waiters:
                     break
                 self._wake()
@@ -344,46 +337,66 @@ class ConnectionPool:
     ) -> tuple[_Connection, httpcore.AsyncNetworkStream]:
         timeout = request.extensions.get("timeout", {}).get("connect")
         origin = self._origin
-        if self._network_backend is None:
-            stream: httpcore.AsyncNetworkStream = await connect_tcp(
-                self._host, origin.port, timeout
+        tls = origin.scheme == b"https"
+        sni = request.extensions.get("sni_hostname") or self._host
+        ctx = (self._ssl_context or ssl.create_default_context()) if tls else None
+        backend = self._network_backend
+        stream: httpcore.AsyncNetworkStream
+        if isinstance(backend, str):
+            stream = await get_backend(backend).connect(
+                self._host, origin.port, timeout=timeout, ssl_context=ctx, server_hostname=sni
             )
+        else:  # an httpcore network backend (tests)
+            stream = await backend.connect_tcp(self._host, origin.port, timeout=timeout)
+            if ctx is not None:
+                try:
+                    stream = await stream.start_tls(ctx, server_hostname=sni, timeout=timeout)
+                except BaseException:
+                    with anyio.CancelScope(shield=True):
+                        await stream.aclose()
+                    raise
+        if tls:
+            ssl_object = stream.get_extra_info("ssl_object")
+            h2 = ssl_object is not None and ssl_object.selected_alpn_protocol() == "h2"
         else:
-            stream = await self._network_backend.connect_tcp(
-                self._host, origin.port, timeout=timeout
-            )
-        try:
-            if origin.scheme == b"https":
-                ctx = self._ssl_context or ssl.create_default_context()
-                sni = request.extensions.get("sni_hostname") or self._host
-                stream = await stream.start_tls(ctx, server_hostname=sni, timeout=timeout)
-                ssl_object = stream.get_extra_info("ssl_object")
-                h2 = ssl_object is not None and ssl_object.selected_alpn_protocol() == "h2"
-            else:
-                h2 = self._http2 and not self._http1  # h2c with prior knowledge
-        except BaseException:
-            with anyio.CancelScope(shield=True):
-                await stream.aclose()
-            raise
+            h2 = self._http2 and not self._http1  # h2c with prior knowledge
         if h2:
-            return HTTP2Connection(origin, stream, self._keepalive_expiry), stream
-        return HTTP11Connection(origin, stream, self._keepalive_expiry), stream
+            return _H2Connection(origin, stream, self._keepalive_expiry), stream
+        conn = HTTP11Connection(
+            origin,
+            stream,
+            self._keepalive_expiry,
+            parser=self._http1_parser,
+            max_header_bytes=self._max_header_bytes,
+        )
+        return conn, stream
 
     # -- internals ------------------------------------------------------------------------------
 
     def _take(self) -> _Entry | None:
         """Find capacity without waiting, or None."""
         shared = self._shared
+        cap = self._max_streams
         while shared:
             entry = shared[-1]
             conn = entry.conn
-            if conn is not None and (conn.is_closed() or not conn.is_available()):
-                shared.pop()
-                if entry.active == 0:
-                    self._discard(entry)
-                continue
+            limit = cap
+            if conn is not None:
+                if (
+                    conn.is_closed()
+                    or not conn.is_available()
+                    or (entry.active == 0 and conn.has_expired())
+                ):
+                    shared.pop()
+                    if entry.active == 0:
+                        self._discard(entry)
+                    continue
+                limit = _capacity(conn, cap)
+                if entry.active >= limit:  # the server lowered its limit
+                    shared.pop()
+                    continue
             entry.active += 1
-            if entry.active >= self._max_streams:
+            if entry.active >= limit:
                 shared.pop()
             return entry
         idle = self._idle
@@ -486,7 +499,7 @@ class ConnectionPool:
                 self._entries.discard(entry)
                 self._unshare(entry)
         elif entry.multiplex:
-            if entry.active < self._max_streams and entry not in self._shared:
+            if entry.active < _capacity(conn, self._max_streams) and entry not in self._shared:
                 self._shared.append(entry)
         elif entry.active <= 0:
             if conn.is_idle() and len(self._idle) < self._max_keepalive:
@@ -501,7 +514,7 @@ class ConnectionPool:
             return
         if not entry.multiplex:
             self._drop(entry)
-        elif entry.active < self._max_streams and entry not in self._shared:
+        elif entry.active < _capacity(entry.conn, self._max_streams) and entry not in self._shared:
             self._shared.append(entry)
         self._wake()
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import ssl
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
+import traceback
+from collections.abc import AsyncIterable, Iterable, Mapping
 from typing import Any, Final
 from urllib.parse import quote, urlencode
 
@@ -17,10 +18,17 @@ import anyio
 import httpcore
 
 from .._config import ClientConfig, RedactedBytes, Timeout
-from .._errors import APIConnectionError, APITimeoutError, ClientClosedError
+from .._errors import (
+    APIConnectionError,
+    APITimeoutError,
+    ClientClosedError,
+    ResponseTooLargeError,
+    TLSVerificationError,
+)
 from .._version import __version__
-from ._network import KNOWN_HTTPCORE
+from ._h1 import available_parser
 from ._pool import ConnectionPool, PooledStream, PoolStats
+from ._request import build_request
 from ._tls import create_ssl_context
 
 __all__ = ["RawResponse", "Transport", "create_ssl_context"]
@@ -42,46 +50,6 @@ _CONNECTION_ERRORS = (
 
 _Limits = dict[str, float | None]
 _HTTP_VERSIONS = {b"HTTP/1.1": "HTTP/1.1", b"HTTP/2": "HTTP/2", b"HTTP/1.0": "HTTP/1.0"}
-_new_request = httpcore.Request.__new__
-
-
-class _Body:
-    """A bytes request body as httpcore wants it: an async iterable (of one chunk), which can
-    be iterated again if the request is resent."""
-
-    __slots__ = ("_content",)
-
-    def __init__(self, content: bytes) -> None:
-        self._content = content
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        yield self._content
-
-
-def _request(
-    method: bytes,
-    url: httpcore.URL,
-    headers: list[tuple[bytes, bytes]],
-    content: bytes | AsyncIterable[bytes],
-    extensions: dict[str, Any],
-) -> httpcore.Request:
-    """An ``httpcore.Request`` from values that are already in httpcore's own types.
-
-    ``httpcore.Request()`` re-checks every header name and value (two calls per header) and
-    wraps the body; h11/h2 validate the headers again when they serialise them, and ours were
-    built from validated configuration. So on the httpcore versions whose ``Request`` is known
-    (1.0.x) the attributes are set directly.
-    """
-    body: AsyncIterable[bytes] = _Body(content) if isinstance(content, bytes) else content
-    if not KNOWN_HTTPCORE:  # pragma: no cover
-        return httpcore.Request(method, url, headers=headers, content=body, extensions=extensions)
-    request = _new_request(httpcore.Request)
-    request.method = method
-    request.url = url
-    request.headers = headers
-    request.stream = body
-    request.extensions = extensions
-    return request
 
 
 def _request_phase_limits(limits: _Limits, total: float | None) -> _Limits:
@@ -137,22 +105,47 @@ class RawResponse:
         return None
 
     async def read(self, limit: int | None = None) -> bytes:
-        """Read the whole body (at most ``limit`` bytes are kept) and give the connection back."""
+        """Read the whole body and give the connection back.
+
+        Raises:
+            ResponseTooLargeError: the body is longer than ``limit`` bytes (announced by its
+                ``content-length``, or found while reading); the connection is closed, the
+                bytes read so far are dropped.
+        """
         parts: list[bytes] = []
         size = 0
+        over: str | None = None  # why the body is too large
         try:
-            async for part in self.stream:
-                if limit is not None and size >= limit:
-                    continue
-                parts.append(part)
-                size += len(part)
+            if limit is not None:
+                announced = self.header(b"content-length")
+                if announced is not None and announced.strip().isdigit() and int(announced) > limit:
+                    over = f"announced {int(announced)} bytes"
+            if over is None:
+                async for part in self.stream:
+                    size += len(part)
+                    if limit is not None and size > limit:
+                        parts.clear()
+                        over = "more than that arrived"
+                        break
+                    parts.append(part)
         except Exception as exc:
             mapped = map_exception(exc)
             if mapped is None:
                 raise
             raise mapped from exc
         finally:
-            await self.stream.aclose()
+            await self.stream.aclose()  # (mid-body: the connection is closed, not pooled)
+        if over is not None:
+            error = "an error" if self.status >= 400 else "a"
+            raise ResponseTooLargeError(
+                f"{error} response body is larger than the client's limit ({over}); the "
+                "connection was closed",
+                limit=limit or 0,
+                setting="ResponseLimits.error_body"
+                if self.status >= 400
+                else "ResponseLimits.json_body",
+                request_id=self.header(b"x-request-id"),
+            )
         if len(parts) == 1:
             return parts[0]
         return b"".join(parts)
@@ -162,15 +155,47 @@ class RawResponse:
 
 
 def map_exception(exc: BaseException) -> Exception | None:
-    """The library exception for a transport failure, or None if ``exc`` is not one."""
+    """The library exception for a transport failure, or None if ``exc`` is not one.
+
+    The frames of ``exc``'s traceback are cleared (:func:`scrub`): they may hold the request
+    head, and so the API key, in plain bytes.
+    """
+    scrub(exc)
     if isinstance(exc, _TIMEOUT_ERRORS):
         return APITimeoutError(f"Request timed out ({type(exc).__name__}: {exc})")
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return TLSVerificationError(
+            f"TLS certificate verification failed: {exc.verify_message or exc}. Pass "
+            "verify=<path to a CA bundle> if the server uses a private CA."
+        )
     if isinstance(exc, ssl.SSLError):
         return APIConnectionError(f"TLS error: {exc}")
-    if isinstance(exc, _CONNECTION_ERRORS):
+    if isinstance(exc, _CONNECTION_ERRORS) or _is_protocol_library_error(exc):
         text = str(exc) or type(exc).__name__
         return APIConnectionError(f"Connection error ({type(exc).__name__}: {text})")
     return None
+
+
+def _is_protocol_library_error(exc: BaseException) -> bool:
+    """h2/hpack/hyperframe/h11/httptools exceptions that got past the connections' own mapping
+    (a last line of defence: they must never reach the user raw)."""
+    module = type(exc).__module__.split(".", 1)[0]
+    return module in ("h2", "hpack", "hyperframe", "h11", "httptools")
+
+
+def scrub(exc: BaseException) -> None:
+    """Clear the local variables of the finished frames in ``exc``'s traceback and in those of
+    its cause and context: the request head (with the Authorization header) lives in the locals
+    of the frames that build and write it, and error reporters (Sentry, rich, pytest
+    --showlocals) record locals."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        tb = current.__traceback__
+        if tb is not None:
+            traceback.clear_frames(tb)
+        current = current.__cause__ or current.__context__
 
 
 class Transport:
@@ -183,6 +208,8 @@ class Transport:
         verify: ssl.SSLContext | str | os.PathLike[str] | None = None,
         network_backend: Any = None,
     ) -> None:
+        """``network_backend``: a backend name (``auto``, ``asyncio``, ``trio``, ``anyio``;
+        default: the client's setting) or an ``httpcore.AsyncNetworkBackend`` (tests)."""
         self._config = config
         scheme = config.scheme.encode("ascii")
         host = config.host.encode("idna") if not config.host.isascii() else config.host.encode()
@@ -207,7 +234,9 @@ class Transport:
             max_connections=config.max_connections,
             max_keepalive_connections=config.max_keepalive_connections,
             keepalive_expiry=config.keepalive_expiry,
-            network_backend=network_backend,
+            network_backend=network_backend or config.network_backend,
+            http1_parser=available_parser(config.http1_parser),
+            max_header_bytes=config.response_limits.header_block or (1 << 62),
         )
         default_port = 443 if config.scheme == "https" else 80
         host_header = b"[" + host + b"]" if b":" in host else host
@@ -219,6 +248,8 @@ class Transport:
             (b"Authorization", RedactedBytes(b"Bearer " + key)),
             (b"User-Agent", USER_AGENT),
         ]
+        if not key:  # a callable api_key: its headers are added to each attempt (telemetry)
+            del self._base_headers[1]
         for name, value in config.default_headers:
             self._base_headers.append((name.encode("latin-1"), value.encode("latin-1")))
         self._urls: dict[str, httpcore.URL] = {}
@@ -291,7 +322,7 @@ class Transport:
             cached = self._cache_limits(timeout)
         _, phase_limits, limits = cached
         extensions = {"timeout": phase_limits}
-        request = _request(method, url, headers, body, extensions)
+        request = build_request(method, url, headers, body, extensions)
         try:
             response = await self._pool.send(
                 request, limits["pool"], resendable=isinstance(body, bytes)

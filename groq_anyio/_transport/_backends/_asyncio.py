@@ -1,0 +1,352 @@
+"""The asyncio backend: an ``asyncio.Protocol`` on the loop's own transports (uvloop included).
+
+Bytes go from ``data_received`` straight to the receiver (our HTTP/1.1 connection's parser):
+no stream layer, no queue, no per-read task switch beyond the one wake-up of the task that
+waits in :meth:`AsyncioStream.pump`. HTTP/2 (httpcore's connection) reads with :meth:`read`,
+served from the pieces ``data_received`` buffered.
+
+- **Waiting** is one bare future per wait, woken by ``data_received``/``eof_received``/
+  ``connection_lost``; a timeout is one ``loop.call_later`` that resolves the same future
+  (cheaper than a cancel scope). Cancellation (anyio's cancel scopes cancel the task) cancels
+  the future.
+- **Writes** go to ``transport.write`` at once, which is atomic: the transport takes all of the
+  bytes or raises. Only when its buffer is above the high-water mark does a write wait for it to
+  drain; a cancellation of that wait leaves the bytes queued, never half a frame.
+- **Flow control**: when unread bytes pile up (a caller that stopped reading an HTTP/2
+  connection; an HTTP/1.1 body nobody iterates), reading from the socket is paused at
+  :data:`_HIGH_WATER` and resumed once they are taken.
+- **TLS** is done by the loop (``create_connection(ssl=...)``): the protocol sees plaintext.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from typing import Any
+
+import anyio
+import httpcore
+
+from ._base import BaseStream, Receiver
+
+__all__ = ["AsyncioBackend", "AsyncioStream"]
+
+_HIGH_WATER = 1024 * 1024
+_TIMED_OUT = object()
+
+
+def _expire(fut: asyncio.Future[Any]) -> None:
+    if not fut.done():
+        fut.set_result(_TIMED_OUT)
+
+
+class AsyncioStream(BaseStream, asyncio.Protocol):
+    """One connection: the protocol the loop calls, and the stream httpcore and our HTTP/1.1
+    connection use."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__()
+        self._loop = loop
+        self._transport: asyncio.Transport | None = None
+        self._buffer: list[bytes] = []
+        self._buffered = 0
+        self._waiter: asyncio.Future[Any] | None = None
+        self._drain: asyncio.Future[Any] | None = None
+        self._write_paused = False
+        self._reading_paused = False
+        self._eof = False  # the peer finished sending (or the connection is gone)
+        self._eof_delivered = False
+        self._lost = False
+        self._exc: BaseException | None = None
+
+    # -- asyncio.Protocol -------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except (OSError, AttributeError):  # pragma: no cover - not TCP
+                pass
+
+    def data_received(self, data: bytes) -> None:
+        receiver = self._receiver
+        if receiver is not None:
+            receiver(data)
+        else:
+            self._buffer.append(data)
+            self._buffered += len(data)
+            if self._buffered > _HIGH_WATER and not self._reading_paused:
+                self.pause_reading()
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def eof_received(self) -> bool:
+        self._eof = True
+        self._deliver_eof()
+        self._wake()
+        return False  # close the transport: a half-closed connection is of no use to us
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._lost = True
+        self._eof = True
+        if exc is not None:
+            self._exc = exc
+        else:
+            self._deliver_eof()
+        self._wake()
+        drain = self._drain
+        if drain is not None and not drain.done():
+            drain.set_result(None)
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        drain = self._drain
+        if drain is not None and not drain.done():
+            drain.set_result(None)
+
+    def _deliver_eof(self) -> None:
+        receiver = self._receiver
+        if receiver is not None and not self._eof_delivered:
+            self._eof_delivered = True
+            receiver(b"")
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    # -- flow control -----------------------------------------------------------------------------
+
+    def pause_reading(self) -> None:
+        transport = self._transport
+        if transport is not None and not self._reading_paused and not self._lost:
+            self._reading_paused = True
+            transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        transport = self._transport
+        if transport is not None and self._reading_paused and not self._lost:
+            self._reading_paused = False
+            transport.resume_reading()
+
+    # -- waiting ----------------------------------------------------------------------------------
+
+    async def _wait(self, timeout: float | None) -> None:
+        fut = self._loop.create_future()
+        self._waiter = fut
+        if self._reading_paused:
+            self.resume_reading()  # whoever waits is about to take what comes
+        try:
+            if timeout is None:
+                await fut
+                return
+            handle = self._loop.call_later(timeout, _expire, fut)
+            try:
+                result = await fut
+            finally:
+                handle.cancel()
+        finally:
+            if self._waiter is fut:
+                self._waiter = None
+        if result is _TIMED_OUT:
+            raise httpcore.ReadTimeout(f"no response bytes within {timeout} s")
+
+    def _read_failure(self) -> httpcore.ReadError:
+        exc = self._exc
+        if exc is None:
+            return httpcore.ReadError("the connection is closed")
+        error = httpcore.ReadError(str(exc) or type(exc).__name__)
+        error.__cause__ = exc
+        return error
+
+    # -- push interface ---------------------------------------------------------------------------
+
+    def set_receiver(self, receiver: Receiver | None) -> None:
+        self._receiver = receiver
+        if receiver is None:
+            return
+        if self._buffer:  # bytes that came before the receiver did
+            data = b"".join(self._buffer)
+            self._buffer.clear()
+            self._buffered = 0
+            receiver(data)
+        if self._eof and self._exc is None:
+            self._deliver_eof()
+
+    async def pump(self, timeout: float | None) -> None:
+        if self._eof:
+            if self._exc is not None or self._eof_delivered:
+                raise self._read_failure()
+            self._deliver_eof()
+            return
+        # whatever woke us (bytes, the end, a failure) was delivered or is reported by the
+        # next pump: the receiver may already hold a whole response
+        await self._wait(timeout)
+
+    # -- BaseStream -------------------------------------------------------------------------------
+
+    async def _receive(self, max_bytes: int, timeout: float | None) -> bytes:
+        while True:
+            buffer = self._buffer
+            if buffer:
+                data = buffer[0] if len(buffer) == 1 else b"".join(buffer)
+                buffer.clear()
+                self._buffered = 0
+                if self._reading_paused:
+                    self.resume_reading()
+                return data
+            if self._eof:
+                if self._exc is not None:
+                    raise self._read_failure()
+                return b""
+            await self._wait(timeout)
+
+    async def _transmit(self, buffer: bytes, timeout: float | None) -> None:
+        transport = self._transport
+        if transport is None or self._lost or transport.is_closing():
+            raise httpcore.WriteError("the connection is closed")
+        try:
+            transport.write(buffer)
+        except (RuntimeError, OSError) as exc:
+            raise httpcore.WriteError(str(exc) or type(exc).__name__) from exc
+        if not self._write_paused:
+            return
+        # above the high-water mark: wait for the transport to drain (the bytes are queued
+        # whatever happens to this wait)
+        fut = self._drain = self._loop.create_future()
+        try:
+            if timeout is None:
+                await fut
+            else:
+                handle = self._loop.call_later(timeout, _expire, fut)
+                try:
+                    result = await fut
+                finally:
+                    handle.cancel()
+                if result is _TIMED_OUT:
+                    transport.abort()
+                    raise httpcore.WriteTimeout(f"could not send within {timeout} s")
+        finally:
+            self._drain = None
+        if self._lost:
+            raise httpcore.WriteError(str(self._exc or "the connection is closed"))
+
+    async def _close(self) -> None:
+        transport = self._transport
+        if transport is not None and not transport.is_closing():
+            transport.close()
+
+    def abort(self) -> None:
+        """Close at once, dropping unsent bytes (a connection that cannot be trusted)."""
+        transport = self._transport
+        if transport is not None:
+            transport.abort()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> AsyncioStream:
+        transport = self._transport
+        if transport is None:
+            raise httpcore.ConnectError("the connection is closed")
+        try:
+            new = await self._loop.start_tls(
+                transport,
+                self,
+                ssl_context,
+                server_side=False,
+                server_hostname=server_hostname,
+                ssl_handshake_timeout=timeout,
+            )
+        except TimeoutError as exc:
+            transport.abort()
+            raise httpcore.ConnectTimeout(f"TLS handshake not done within {timeout} s") from exc
+        except ssl.SSLError:
+            transport.abort()
+            raise
+        except (OSError, ConnectionError) as exc:
+            transport.abort()
+            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        except BaseException:
+            transport.abort()
+            raise
+        if new is None:  # pragma: no cover - the loop closed it
+            raise httpcore.ConnectError("the connection closed during the TLS handshake")
+        self._transport = new
+        return self
+
+    def get_extra_info(self, info: str) -> Any:
+        transport = self._transport
+        if info == "is_readable":
+            return self._eof or bool(self._buffer)
+        if info == "peer_closed":
+            return self._eof
+        if transport is None:
+            return None
+        if info == "ssl_object":
+            return transport.get_extra_info("ssl_object")
+        if info == "socket":
+            return transport.get_extra_info("socket")
+        if info == "client_addr":
+            return transport.get_extra_info("sockname")
+        if info == "server_addr":
+            return transport.get_extra_info("peername")
+        return None
+
+
+class AsyncioBackend:
+    """Opens :class:`AsyncioStream` connections on the running loop."""
+
+    name = "asyncio"
+
+    async def connect(
+        self,
+        host: str,
+        port: int,
+        *,
+        timeout: float | None,
+        ssl_context: ssl.SSLContext | None,
+        server_hostname: str | None,
+    ) -> AsyncioStream:
+        loop = asyncio.get_running_loop()
+        stream = AsyncioStream(loop)
+        try:
+            with anyio.fail_after(timeout):
+                if ssl_context is None:
+                    await loop.create_connection(lambda: stream, host, port)
+                else:
+                    await loop.create_connection(
+                        lambda: stream,
+                        host,
+                        port,
+                        ssl=ssl_context,
+                        server_hostname=server_hostname or host,
+                        ssl_handshake_timeout=timeout,
+                    )
+        except TimeoutError as exc:
+            stream.abort()
+            raise httpcore.ConnectTimeout(f"could not connect within {timeout} s") from exc
+        except ssl.SSLError:
+            stream.abort()
+            raise
+        except OSError as exc:
+            stream.abort()
+            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        except BaseException:
+            stream.abort()
+            raise
+        return stream
