@@ -1,0 +1,92 @@
+"""Expose groq_anyio's metrics to Prometheus through the OpenTelemetry Prometheus exporter.
+
+    pip install 'groq-anyio[otel]' opentelemetry-sdk opentelemetry-exporter-prometheus
+    python examples/prometheus_metrics.py --local        # against the embedded local server
+    GROQ_API_KEY=gsk_... python examples/prometheus_metrics.py
+    curl http://127.0.0.1:9464/metrics
+
+The application sets a global OpenTelemetry meter provider whose reader is the Prometheus
+exporter, then creates its clients: a client made after a provider is set records its metrics
+there (``AsyncGroq(telemetry=None)``, the default, detects it). ``prometheus_client`` serves the
+scrape endpoint. With ``--local`` (or no ``GROQ_API_KEY``) the calls go to
+:class:`groq_anyio.testing.GroqTestServer`, and one of them is answered first by a 503, so that
+``groq_retries_total`` has a sample too.
+
+The example prints ``metrics: <url>`` once the calls are made, then keeps serving until its
+standard input closes (or ``--serve-seconds`` pass, or Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+
+import anyio
+from opentelemetry import metrics
+from opentelemetry.exporter.prometheus import PrometheusMetricReader
+from opentelemetry.sdk.metrics import MeterProvider
+from prometheus_client import start_http_server
+
+from groq_anyio import AsyncGroq
+
+MODEL = "llama-3.1-8b-instant"
+
+
+def setup_metrics(port: int, addr: str) -> str:
+    """The global meter provider, read by the Prometheus exporter; returns the scrape URL."""
+    metrics.set_meter_provider(MeterProvider(metric_readers=[PrometheusMetricReader()]))
+    server, _thread = start_http_server(port, addr=addr)
+    return f"http://{addr}:{server.server_port}/metrics"
+
+
+async def make_calls(count: int, local: bool) -> None:
+    messages = [{"role": "user", "content": "Say hello in five words."}]
+
+    async def calls(client: AsyncGroq) -> None:
+        for _ in range(count):
+            await client.chat.completions.create(model=MODEL, messages=messages)
+            stream = await client.chat.completions.create(
+                model=MODEL, messages=messages, stream=True
+            )
+            async with stream:
+                async for _chunk in stream:
+                    pass
+
+    if not local:
+        async with AsyncGroq() as client:
+            await calls(client)
+        return
+    from groq_anyio.testing import ErrorReply, GroqTestServer
+
+    async with GroqTestServer() as server:
+        server.push(ErrorReply(503, headers={"retry-after": "0"}))
+        async with AsyncGroq(api_key="gsk_local_example", base_url=server.base_url) as client:
+            await calls(client)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=9464, help="scrape port (0: any free one)")
+    parser.add_argument("--addr", default="127.0.0.1")
+    parser.add_argument("--requests", type=int, default=3, help="plain + streamed calls to make")
+    parser.add_argument("--local", action="store_true", help="use the embedded local server")
+    parser.add_argument("--serve-seconds", type=float, default=None)
+    parser.add_argument("--backend", choices=["asyncio", "trio"], default="asyncio")
+    args = parser.parse_args(argv)
+    url = setup_metrics(args.port, args.addr)
+    local = args.local or not os.environ.get("GROQ_API_KEY")
+    anyio.run(make_calls, args.requests, local, backend=args.backend)
+    print(f"metrics: {url}", flush=True)
+    done = threading.Event()
+    if args.serve_seconds is None:
+        threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
+    try:
+        done.wait(args.serve_seconds)
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
