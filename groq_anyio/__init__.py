@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from ._health import HealthStatus as HealthStatus
     from ._ratelimit import RateLimitSnapshot as RateLimitSnapshot
     from ._raw import APIResponse as APIResponse
+    from ._raw import StreamAlreadyConsumed as StreamAlreadyConsumed
     from ._resilience import CircuitBreaker as CircuitBreaker
     from ._resilience import CircuitState as CircuitState
     from ._responses_stream import ResponseStream as ResponseStream
@@ -105,6 +106,7 @@ _LAZY: dict[str, str] = {
     "HealthStatus": "_health",
     "RateLimitSnapshot": "_ratelimit",
     "APIResponse": "_raw",
+    "StreamAlreadyConsumed": "_raw",
     "CircuitBreaker": "_resilience",
     "CircuitState": "_resilience",
     "ResponseStream": "_responses_stream",
@@ -152,6 +154,7 @@ __all__ = [
     "CircuitOpenError",
     "StructuredOutputError",
     "ToolArgumentsError",
+    "StreamAlreadyConsumed",
     "APIStatusError",
     "BadRequestError",
     "ContextLengthExceededError",

@@ -247,7 +247,7 @@ class APIResponse(ResponseMeta, Generic[T]):
     ``iter_text()``, ``iter_lines()``, ``read()``, ``text()``, ``json()`` or ``parse()``.
     """
 
-    __slots__ = ("_body", "_call", "_consumed", "_data", "_raw", "_stream", "timings")
+    __slots__ = ("_body", "_call", "_consumed", "_data", "_gens", "_raw", "_stream", "timings")
 
     def __init__(
         self,
@@ -266,6 +266,9 @@ class APIResponse(ResponseMeta, Generic[T]):
         self._call = call
         self._consumed = False
         self._stream: Any = None
+        #: the body iterators handed out (closed with the response: a loop left by ``break``
+        #: leaves its generator suspended)
+        self._gens: list[Any] = []
 
     # -- the value ------------------------------------------------------------------------------
 
@@ -324,58 +327,30 @@ class APIResponse(ResponseMeta, Generic[T]):
 
         return json.loads(await self.read())
 
-    async def iter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+    def _track(self, gen: Any) -> Any:
+        self._gens.append(gen)
+        return gen
+
+    def iter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
         """The body as it arrives (``chunk_size``: re-chunked to that size)."""
+        if chunk_size is not None and chunk_size < 1:
+            raise ValueError("chunk_size must be >= 1")
         if self._body is not None:
             parts: AsyncIterator[bytes] = _once(self._body)
         else:
             if self._consumed or self._data is not _UNSET:
                 raise StreamAlreadyConsumed("the body was already read")
             self._consumed = True
-            parts = _network_parts(self._raw)
-        if chunk_size is None:
-            async for part in parts:
-                if part:
-                    yield part
-            return
-        if chunk_size < 1:
-            raise ValueError("chunk_size must be >= 1")
-        pending = bytearray()
-        async for part in parts:
-            pending += part
-            while len(pending) >= chunk_size:
-                yield bytes(pending[:chunk_size])
-                del pending[:chunk_size]
-        if pending:
-            yield bytes(pending)
+            parts = self._track(_network_parts(self._raw))
+        return self._track(_rechunk(parts, chunk_size))  # type: ignore[no-any-return]
 
-    async def iter_text(self, chunk_size: int | None = None) -> AsyncIterator[str]:
+    def iter_text(self, chunk_size: int | None = None) -> AsyncIterator[str]:
         """The body as UTF-8 text pieces (a character split across chunks is kept whole)."""
-        import codecs
+        return self._track(_text(self.iter_bytes(chunk_size)))  # type: ignore[no-any-return]
 
-        decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        async for part in self.iter_bytes(chunk_size):
-            text = decoder.decode(part)
-            if text:
-                yield text
-        tail = decoder.decode(b"", final=True)
-        if tail:
-            yield tail
-
-    async def iter_lines(self) -> AsyncIterator[str]:
+    def iter_lines(self) -> AsyncIterator[str]:
         """The body line by line (``\\n``, ``\\r\\n`` or ``\\r``), without line ends."""
-        pending = ""
-        async for text in self.iter_text():
-            buf = pending + text
-            hold = buf.endswith("\r")  # it may be the first half of a CRLF: decide later
-            if hold:
-                buf = buf[:-1]
-            lines = _line_end.split(buf)
-            pending = lines.pop() + ("\r" if hold else "")
-            for line in lines:
-                yield line
-        if pending:
-            yield pending.removesuffix("\r")
+        return self._track(_lines(self.iter_text()))  # type: ignore[no-any-return]
 
     # -- closing --------------------------------------------------------------------------------
 
@@ -384,11 +359,14 @@ class APIResponse(ResponseMeta, Generic[T]):
         return self._consumed or self._body is not None
 
     async def close(self) -> None:
-        """Release the response (and a stream parsed from it)."""
+        """Release the response (and a stream, download or body iterator made from it)."""
+        gens, self._gens = self._gens, []
+        for gen in reversed(gens):
+            await gen.aclose()
         stream = self._stream
         if stream is not None:
             await stream.aclose()
-        if self._data is _UNSET and not self._consumed:
+        elif self._data is _UNSET and self._body is None:
             self._consumed = True
             await self._raw.aclose()
 
@@ -421,6 +399,50 @@ class APIResponse(ResponseMeta, Generic[T]):
             f"<APIResponse [{self.status_code}] {kind} "
             f"http_version={self.http_version!r} request_id={self.request_id!r}>"
         )
+
+
+async def _rechunk(parts: AsyncIterator[bytes], chunk_size: int | None) -> AsyncIterator[bytes]:
+    if chunk_size is None:
+        async for part in parts:
+            if part:
+                yield part
+        return
+    pending = bytearray()
+    async for part in parts:
+        pending += part
+        while len(pending) >= chunk_size:
+            yield bytes(pending[:chunk_size])
+            del pending[:chunk_size]
+    if pending:
+        yield bytes(pending)
+
+
+async def _text(parts: AsyncIterator[bytes]) -> AsyncIterator[str]:
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    async for part in parts:
+        text = decoder.decode(part)
+        if text:
+            yield text
+    tail = decoder.decode(b"", final=True)
+    if tail:
+        yield tail
+
+
+async def _lines(texts: AsyncIterator[str]) -> AsyncIterator[str]:
+    pending = ""
+    async for text in texts:
+        buf = pending + text
+        hold = buf.endswith("\r")  # it may be the first half of a CRLF: decide later
+        if hold:
+            buf = buf[:-1]
+        lines = _line_end.split(buf)
+        pending = lines.pop() + ("\r" if hold else "")
+        for line in lines:
+            yield line
+    if pending:
+        yield pending.removesuffix("\r")
 
 
 async def _once(data: bytes) -> AsyncIterator[bytes]:

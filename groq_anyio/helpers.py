@@ -55,6 +55,7 @@ from .types.responses import ResponseFunctionToolCall
 
 if TYPE_CHECKING:
     from .types.chat_completion import ChatCompletion
+    from .types.chat_param_dicts import ChatCompletionToolParam
 
 __all__ = [
     "MAX_BASE64_IMAGE_BYTES",
@@ -340,7 +341,7 @@ def function_tool(
     name: str | None = None,
     description: str | None = None,
     strict: bool | None = None,
-) -> dict[str, Any]:
+) -> ChatCompletionToolParam:
     """A chat tool definition whose parameters are the JSON schema of ``tp``.
 
     ``name`` defaults to the type's name and ``description`` to nothing (the schema carries the
@@ -352,7 +353,8 @@ def function_tool(
     function["parameters"] = json_schema(tp, strict=bool(strict))
     if strict is not None:
         function["strict"] = strict
-    return {"type": "function", "function": function}
+    tool: Any = {"type": "function", "function": function}
+    return tool  # type: ignore[no-any-return]
 
 
 def responses_function_tool(
@@ -364,7 +366,7 @@ def responses_function_tool(
 ) -> dict[str, Any]:
     """Like :func:`function_tool`, in the Responses API's flat shape
     (``{"type": "function", "name": ..., "parameters": ...}``)."""
-    tool = function_tool(tp, name=name, description=description, strict=strict)
+    tool: Any = function_tool(tp, name=name, description=description, strict=strict)
     return {"type": "function", **tool["function"]}
 
 
