@@ -42,12 +42,13 @@ from ._errors import (
     APIError,
     APIStatusError,
     APITimeoutError,
+    AuthenticationError,
     CircuitOpenError,
     ClientClosedError,
     RateLimitError,
     make_status_error,
 )
-from ._log import log_info
+from ._log import HTTP, RESILIENCE, log_warning
 from ._resilience import (
     _CLOSED,
     _OPEN,
@@ -60,6 +61,7 @@ from ._timings import Timings
 
 if TYPE_CHECKING:
     from ._ratelimit import RateLimitSnapshot
+    from ._telemetry._call import Call, Instrument
     from ._transport import RawResponse, Transport
 
 __all__ = [
@@ -180,12 +182,15 @@ async def _attempt(
     open_stream: OpenStream | None,
     on_close: Callable[[], None] | None,
     can_retry: bool,
+    call: Call | None,
 ) -> tuple[RawResponse, Any]:
     """One attempt: the response and its body / primed stream, or an ``APIError``."""
     raw = await transport.send(method, url, headers, body, options.timeout)
     timings.response_headers = _now_ns()
     clock = state._clock
     snap = state.limits.observe(raw.raw_headers, clock.now())
+    if call is not None:
+        await call.received(raw)  # (response hooks; it closes the response if one raises)
     if raw.status >= 400:
         raise await error_from_response(raw, snap, clock.now())
     if open_stream is not None:
@@ -220,6 +225,7 @@ async def _attempt_within(
     open_stream: OpenStream | None,
     on_close: Callable[[], None] | None,
     can_retry: bool,
+    call: Call | None,
 ) -> tuple[RawResponse, Any]:
     """A stream attempt that must deliver its first event within ``seconds``."""
     with anyio.move_on_after(seconds) as scope:
@@ -236,6 +242,7 @@ async def _attempt_within(
             open_stream,
             on_close,
             can_retry,
+            call,
         )
     assert scope.cancelled_caught
     raise APITimeoutError(
@@ -258,6 +265,7 @@ async def send_request(
     replayable: bool = True,
     content_length: int | None = None,
     open_stream: OpenStream | None = None,
+    instrument: Instrument | None = None,
 ) -> tuple[RawResponse, Any]:
     """Send with rate-limit waits, the circuit breaker and retries, under the call's deadline.
 
@@ -280,6 +288,11 @@ async def send_request(
     on_close: Callable[[], None] | None = None
     stream_slot: object = None
     first_chunk = options.first_chunk_timeout if open_stream is not None else None
+    call = (
+        None
+        if instrument is None
+        else instrument.start(method, path, url, body, open_stream is not None, state)
+    )
     scope = _CancelScope(deadline=math.inf if total is None else _current_time() + total)
     scopes = state.scopes
     scopes.add(scope)
@@ -300,6 +313,7 @@ async def send_request(
                         )
                     except RateLimitError as exc:
                         exc.attempts = attempt
+                        _warn_rate_limited(exc, method, path)
                         raise
                 if breaker is not None:
                     if breaker._state is _CLOSED:
@@ -324,12 +338,14 @@ async def send_request(
                             breaker.release(ticket)
                         raise
                 try:
+                    # (auth headers and request hooks, when the client has them)
+                    sent = headers if call is None else await call.before_attempt(attempt, headers)
                     if first_chunk is None:
                         raw, result = await _attempt(
                             transport,
                             method,
                             url,
-                            headers,
+                            sent,
                             body,
                             options,
                             timings,
@@ -338,6 +354,7 @@ async def send_request(
                             open_stream,
                             on_close,
                             attempt <= max_retries,
+                            call,
                         )
                     else:
                         raw, result = await _attempt_within(
@@ -345,7 +362,7 @@ async def send_request(
                             transport,
                             method,
                             url,
-                            headers,
+                            sent,
                             body,
                             options,
                             timings,
@@ -354,10 +371,13 @@ async def send_request(
                             open_stream,
                             on_close,
                             attempt <= max_retries,
+                            call,
                         )
                 except APIError as exc:
                     error = exc
-                except BaseException:
+                except BaseException as exc:
+                    if call is not None:
+                        call.attempt_failed(exc)
                     if breaker is not None:
                         if scope.cancel_called and not state.closed:
                             # our deadline ran out mid-attempt: the service was too slow
@@ -370,11 +390,17 @@ async def send_request(
                         breaker.record(ticket, False)
                     timings.attempts = attempt
                     stream_slot = None  # the stream releases it when it closes
+                    if call is not None:
+                        call.succeeded(raw, result)
                     return raw, result
                 finally:
                     if limiter is not None:
                         limiter.release_on_behalf_of(borrower)
                 error.attempts = attempt
+                if call is not None:
+                    call.attempt_failed(error)
+                if isinstance(error, AuthenticationError):
+                    _warn_unauthorized(error, method, path)
                 if breaker is not None:
                     breaker.record(ticket, trips_breaker(error, breaker.config.count_rate_limits))
                     if breaker._state is _OPEN and error.retryable and attempt <= max_retries:
@@ -390,24 +416,30 @@ async def send_request(
                     # hold back the client's other new calls too, instead of sending them to fail
                     limits.block(state._clock.now() + error.retry_after)
                 if not error.retryable or attempt > max_retries or state.closed:
+                    if isinstance(error, RateLimitError):
+                        _warn_rate_limited(error, method, path)
                     raise error
                 delay = _retry_delay(options.retry, attempt - 1, error, scope.deadline)
                 if delay is None:
+                    if isinstance(error, RateLimitError):
+                        _warn_rate_limited(error, method, path)
                     raise error
-                log_info(
-                    "retrying %s %s in %.3f s (attempt %d of %d failed: %s)",
-                    method.decode(),
-                    path,
-                    delay,
-                    attempt,
-                    max_retries + 1,
-                    type(error).__name__,
-                )
+                _warn_retry(error, method, path, delay, attempt, max_retries + 1)
+                if call is not None:
+                    call.retrying(error, delay)
                 await state._clock.sleep(delay)
     except APIError as exc:
         if state.closed:
             closed = ClientClosedError("the client was closed while the request was in flight")
+            if call is not None:
+                call.failed(closed)
             raise closed from exc
+        if call is not None:
+            call.failed(exc)
+        raise
+    except BaseException as exc:  # a cancellation from outside, or a hook's own error
+        if call is not None:
+            call.failed(exc)
         raise
     finally:
         scopes.discard(scope)
@@ -417,12 +449,85 @@ async def send_request(
             state.call_ended()
     # only reached when our own scope caught the cancellation: the deadline, or aclose()
     if state.closed:
-        raise ClientClosedError("the client was closed while the request was in flight")
+        closed = ClientClosedError("the client was closed while the request was in flight")
+        if call is not None:
+            call.failed(closed)
+        raise closed
     timeout_error = APITimeoutError(
         f"Request timed out: no complete answer within the {total} s deadline"
     )
     timeout_error.attempts = attempt
+    if call is not None:
+        call.failed(timeout_error)
     raise timeout_error from None
+
+
+# -- WARNING lines (rare paths: logging is imported only when one is written) -------------------
+
+
+def _warn_retry(
+    error: APIError, method: bytes, path: str, delay: float, attempt: int, attempts: int
+) -> None:
+    from ._telemetry._call import error_reason
+
+    reason = error_reason(error)
+    log_warning(
+        "retrying %s %s in %.3f s (attempt %d of %d failed: %s, %s)",
+        method.decode(),
+        path,
+        delay,
+        attempt,
+        attempts,
+        type(error).__name__,
+        reason,
+        logger=RESILIENCE,
+        extra={
+            "groq_method": method.decode(),
+            "groq_path": path,
+            "groq_attempt": attempt,
+            "groq_max_attempts": attempts,
+            "groq_retry_delay_s": round(delay, 6),
+            "groq_error_type": type(error).__name__,
+            "groq_reason": reason,
+            "groq_request_id": getattr(error, "request_id", None),
+        },
+    )
+
+
+def _warn_rate_limited(error: RateLimitError, method: bytes, path: str) -> None:
+    log_warning(
+        "rate limit exhausted for %s %s: %s (retry after %s s)",
+        method.decode(),
+        path,
+        error.message,
+        None if error.retry_after is None else round(error.retry_after, 3),
+        logger=RESILIENCE,
+        extra={
+            "groq_method": method.decode(),
+            "groq_path": path,
+            "groq_retry_after_s": error.retry_after,
+            "groq_request_id": error.request_id,
+            "groq_attempts": error.attempts,
+        },
+    )
+
+
+def _warn_unauthorized(error: APIStatusError, method: bytes, path: str) -> None:
+    # the key is never shown, not even in part: only that it was refused
+    log_warning(
+        "401 Unauthorized for %s %s: the API key was refused (request id %s)",
+        method.decode(),
+        path,
+        error.request_id,
+        logger=HTTP,
+        extra={
+            "groq_method": method.decode(),
+            "groq_path": path,
+            "groq_status": 401,
+            "groq_request_id": error.request_id,
+        },
+    )
+
 
 
 def _retry_delay(
