@@ -69,6 +69,7 @@ class ChatStream(SSEStreamBase):
         "_idle_timeout",
         "_on_close",
         "timings",
+        "_failure",
     )
 
     _kind = "ChatStream"
@@ -102,6 +103,8 @@ class ChatStream(SSEStreamBase):
         self._idle_timeout = idle_timeout
         #: called once when the stream is closed (the pipeline's open-stream slot)
         self._on_close = on_close
+        #: the class of the error (or cancellation) that ended the stream, for telemetry
+        self._failure: type[BaseException] | None = None
         #: monotonic stamps of this stream (see :class:`~groq_anyio.Timings`)
         self.timings = timings
 
@@ -304,12 +307,14 @@ class ChatStream(SSEStreamBase):
             self._events = events = self._scanner.close()
             self._eindex = 0
             if not events and not self._finished:
+                self._failure = APIConnectionError
                 await self._abort()
                 raise APIConnectionError(
                     "the stream ended before [DONE]: the response was cut short",
                     request_id=self.request_id,
                 ) from None
             return events
+        self._failure = type(exc)  # (what error_type() reports: mapped, or "cancelled")
         if isinstance(exc, SSEError):
             await self._abort()
             raise APIResponseValidationError(
@@ -372,6 +377,7 @@ class ChatStream(SSEStreamBase):
 
     async def _raise_in_band(self, data: Any) -> NoReturn:
         error = self._in_band_error(data)
+        self._failure = type(error)
         await self._abort()
         raise error
 
@@ -402,6 +408,7 @@ class ChatStream(SSEStreamBase):
         )
 
     async def _raise_undecodable(self, data: Any) -> NoReturn:
+        self._failure = APIResponseValidationError
         await self._abort()
         text = bytes(data)[:200].decode("utf-8", "replace")
         raise APIResponseValidationError(
