@@ -69,6 +69,18 @@ async def test_pydantic_model_as_response_format(server: GroqTestServer, client:
 
 
 @pytest.mark.anyio
+async def test_pydantic_model_as_text_format(server: GroqTestServer, client: AsyncGroq) -> None:
+    # (the local server's Responses API answers its script's text, not a schema instance)
+    weather = Weather(city=City(name="Oslo", population=1), celsius=-3.5, tags=["cold"])
+    server.push(ChatScript(text=weather.model_dump_json()))
+    response = await client.responses.create(model=MODEL, input="Weather?", text_format=Weather)
+    assert response.output_parsed == weather
+    assert isinstance(response.output_parsed, Weather)
+    sent = server.requests[-1].json()["text"]["format"]
+    assert sent["type"] == "json_schema" and sent["schema"] == Weather.model_json_schema()
+
+
+@pytest.mark.anyio
 async def test_a_reply_that_does_not_validate(server: GroqTestServer, client: AsyncGroq) -> None:
     server.push(ChatScript(text='{"city": {"name": "Paris"}, "celsius": "warm", "tags": []}'))
     with pytest.raises(StructuredOutputError) as info:
