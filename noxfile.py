@@ -6,10 +6,44 @@ beyond the package registry for installs.
 
 from __future__ import annotations
 
+import glob
+import os
+import shutil
+import subprocess
+
 import nox
 
 nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.default_venv_backend = "venv"
+
+SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13", "3.14")
+
+
+def _runs(python: str) -> bool:
+    try:
+        return (
+            subprocess.run([python, "-c", "pass"], capture_output=True, timeout=30).returncode == 0
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def installed_pythons() -> dict[str, str]:
+    """The supported CPython versions installed on this machine (on PATH or under pyenv):
+    ``{"3.12": "/path/to/python3.12", ...}``."""
+    root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+    found = {}
+    for version in SUPPORTED_PYTHONS:
+        candidates = [shutil.which(f"python{version}") or ""]
+        candidates += sorted(glob.glob(f"{root}/versions/{version}.*/bin/python{version}"))
+        for candidate in candidates:
+            if candidate and _runs(candidate):
+                found[version] = candidate
+                break
+    return found
+
+
+INSTALLED = installed_pythons()
 
 
 @nox.session(python="3.11")
@@ -30,6 +64,30 @@ def oldest(session: nox.Session) -> None:
     session.install("-c", ".ci/constraints-oldest.txt", "-e", ".[test]", "httptools")
     session.run("python", ".ci/check_oldest.py")
     session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session(python=False)
+@nox.parametrize("version", sorted(INSTALLED) or ["3.11"])
+def tests_versions(session: nox.Session, version: str) -> None:
+    """The whole suite on each supported CPython installed here, in a venv under /tmp
+    (``nox -s tests_versions``; the CI step "pythons" does the same for 3.12+). A version that
+    is not installed is not listed (nothing to skip or fail)."""
+    python = INSTALLED.get(version)
+    if python is None:
+        session.skip(f"Python {version} is not installed")
+    venv = f"/tmp/groq-anyio-nox-py{version}"
+    session.run(python, "-m", "venv", "--clear", venv, external=True)
+    session.run(f"{venv}/bin/pip", "install", "-q", "-e", ".[test]", "httptools", external=True)
+    session.run(
+        f"{venv}/bin/python",
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+        external=True,
+    )
 
 
 @nox.session(python="3.11")
