@@ -382,6 +382,13 @@ async def test_model_dump_arguments(server: GroqTestServer, client: AsyncGroq) -
     assert json.loads(completion.model_dump_json(exclude_none=True)) == lean
     with pytest.raises(ValueError):
         completion.model_dump(mode="yaml")
+    # the SDK's to_dict/to_json arguments (their default leaves unset fields out)
+    assert completion.to_dict() == lean
+    assert completion.to_dict(exclude_unset=False) == full
+    assert completion.to_dict(mode="json", use_api_names=True) == lean
+    assert json.loads(completion.to_json(indent=2)) == lean
+    assert completion.to_json(indent=2).startswith("{\n  ")
+    assert json.loads(completion.to_json(exclude_unset=False)) == full
 
 
 @given(

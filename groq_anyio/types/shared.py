@@ -40,14 +40,59 @@ class GroqModel(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     pydantic models.
     """
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the value as plain Python builtins (dicts, lists, str, numbers)."""
-        out: dict[str, Any] = msgspec.to_builtins(self)
-        return out
+    def to_dict(
+        self,
+        *,
+        mode: str = "python",
+        use_api_names: bool = True,
+        exclude_unset: bool = True,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+        warnings: bool = True,
+    ) -> dict[str, Any]:
+        """Return the value as plain Python builtins (dicts, lists, str, numbers).
 
-    def to_json(self) -> str:
-        """Return the value encoded as compact JSON."""
-        return _encode(self).decode()
+        The arguments are the official SDK's: by default fields left at their default are
+        left out (``exclude_unset``); ``exclude_unset=False`` lists every field.
+        """
+        if exclude_unset and not exclude_none and mode == "python":
+            out: dict[str, Any] = msgspec.to_builtins(self)
+            return out
+        from ._dump import dump
+
+        return dump(
+            self,
+            mode=mode,
+            by_alias=use_api_names,
+            exclude_unset=exclude_unset,
+            exclude_defaults=exclude_defaults,
+            exclude_none=exclude_none,
+        )
+
+    def to_json(
+        self,
+        *,
+        indent: int | None = None,
+        use_api_names: bool = True,
+        exclude_unset: bool = True,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+        warnings: bool = True,
+    ) -> str:
+        """Return the value encoded as JSON: compact unless ``indent`` is given (the official
+        SDK indents by 2 by default); other arguments as for :meth:`to_dict`."""
+        if exclude_unset and not exclude_none and not indent:
+            return _encode(self).decode()
+        from ._dump import dump_json
+
+        return dump_json(
+            self,
+            indent=indent,
+            by_alias=use_api_names,
+            exclude_unset=exclude_unset,
+            exclude_defaults=exclude_defaults,
+            exclude_none=exclude_none,
+        )
 
     def model_dump(
         self,
