@@ -59,6 +59,9 @@ if TYPE_CHECKING:
     from ._responses_stream import ResponseStream as ResponseStream
     from ._streaming import ChatStream as ChatStream
     from ._sync import Groq as Groq
+    from ._telemetry import Telemetry as Telemetry
+    from ._telemetry._hooks import HookRequest as HookRequest
+    from ._telemetry._hooks import HookResponse as HookResponse
     from ._timings import Timings as Timings
     from .helpers import StructuredOutputError as StructuredOutputError
     from .helpers import ToolArgumentsError as ToolArgumentsError
@@ -112,6 +115,9 @@ _LAZY: dict[str, str] = {
     "ResponseStream": "_responses_stream",
     "ChatStream": "_streaming",
     "Groq": "_sync",
+    "Telemetry": "_telemetry",
+    "HookRequest": "_telemetry._hooks",
+    "HookResponse": "_telemetry._hooks",
     "Timings": "_timings",
     "StructuredOutputError": "helpers",
     "ToolArgumentsError": "helpers",
@@ -143,6 +149,10 @@ __all__ = [
     "RateLimitSnapshot",
     "chat_many",
     "gather_limited",
+    # observability and extension points
+    "Telemetry",
+    "HookRequest",
+    "HookResponse",
     # errors
     "GroqError",
     "InvalidParameterError",

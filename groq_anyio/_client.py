@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import time
-from collections.abc import AsyncIterable, Mapping
+from collections.abc import AsyncIterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, overload
 
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from ._health import HealthStatus
     from ._ratelimit import RateLimitSnapshot
     from ._raw import AsyncGroqWithRawResponse, AsyncGroqWithStreamingResponse
+    from ._telemetry import Telemetry
+    from ._telemetry._hooks import AuthCallable, EventHook
     from ._transport import PoolStats, RawResponse, Transport
     from .resources.audio import Audio
     from .resources.batches import Batches
@@ -116,6 +118,12 @@ class AsyncGroq:
     nothing is left, and ``rate_limit_throttle`` (a fraction) spaces calls out below it;
     ``max_concurrent_requests`` / ``max_open_streams`` bound what is in flight;
     ``stream_first_chunk_timeout`` / ``stream_idle_timeout`` bound a stream's silences.
+
+    Observability and extension (see ``docs/observability.md``): ``telemetry`` (OpenTelemetry
+    spans and metrics: ``None`` = on when the application set a global provider, or ``True``,
+    ``False``, a :class:`~groq_anyio.Telemetry`); ``event_hooks={"request": [...], "response":
+    [...]}`` (async callables run for every attempt); ``api_key`` may be an async callable
+    returning the key or the auth headers, called before every attempt.
     """
 
     chat: Chat
@@ -123,7 +131,7 @@ class AsyncGroq:
     def __init__(
         self,
         *,
-        api_key: str | SecretStr | None = None,
+        api_key: str | SecretStr | AuthCallable | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | None = 60.0,
         max_retries: int = 2,
@@ -144,6 +152,8 @@ class AsyncGroq:
         stream_first_chunk_timeout: float | None = None,
         stream_idle_timeout: float | None = None,
         default_query: Mapping[str, object] | None = None,
+        event_hooks: Mapping[str, Sequence[EventHook]] | None = None,
+        telemetry: bool | Telemetry | None = None,
     ) -> None:
         config = build_config(
             api_key=api_key,
@@ -166,6 +176,8 @@ class AsyncGroq:
             stream_first_chunk_timeout=stream_first_chunk_timeout,
             stream_idle_timeout=stream_idle_timeout,
             default_query=default_query,
+            event_hooks=event_hooks,
+            telemetry=telemetry,
         )
         # httpcore (and, through it, trio) is imported only once a client exists
         from ._transport import Transport
@@ -206,6 +218,12 @@ class AsyncGroq:
         )
         #: transports of ``with_options`` copies with another key or URL (closed with this one)
         self._derived: list[Transport] = []
+        from ._telemetry import build_instrument, install_log_redaction, setup_env_logging
+
+        setup_env_logging()
+        install_log_redaction()  # (h2/hpack log request headers at DEBUG)
+        #: telemetry, DEBUG lines, event hooks, custom auth (None: none of them)
+        self._instrument = build_instrument(config)
         self.chat = Chat(self)
 
     audio: _Resource[Audio] = _Resource(
@@ -467,7 +485,11 @@ class AsyncGroq:
             if default_query is not None and not isinstance(default_query, NotGiven):
                 query.update(default_query)
         new_config = build_config(
-            api_key=cfg.api_key if api_key is None or isinstance(api_key, NotGiven) else api_key,
+            api_key=(
+                (cfg.api_key if cfg.auth is None else cfg.auth)
+                if api_key is None or isinstance(api_key, NotGiven)
+                else api_key
+            ),
             base_url=(
                 cfg.base_url if base_url is None or isinstance(base_url, NotGiven) else base_url
             ),
@@ -497,6 +519,8 @@ class AsyncGroq:
                 else stream_idle_timeout
             ),
             default_query=query,
+            event_hooks={"request": cfg.request_hooks, "response": cfg.response_hooks},
+            telemetry=cfg.telemetry,
         )
         clone = object.__new__(type(self))
         shared = self._transport._config
@@ -639,6 +663,7 @@ class AsyncGroq:
             replayable=replayable,
             content_length=content_length,
             state=self._state,
+            instrument=self._instrument,
         )
 
     async def _open_stream(
@@ -669,6 +694,7 @@ class AsyncGroq:
             read_body=False,
             state=self._state,
             open_stream=open_stream,
+            instrument=self._instrument,
         )
         return stream  # type: ignore[no-any-return]
 

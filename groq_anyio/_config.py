@@ -7,7 +7,7 @@ the hot path only reads attributes (pre-encoded header bytes, the URL prefix, th
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import msgspec
@@ -244,6 +244,13 @@ class ClientConfig(msgspec.Struct, frozen=True):
     stream_idle_timeout: float | None = None
     #: query parameters added to every request (the official SDK's ``default_query``)
     default_query: tuple[tuple[str, Any], ...] = ()
+    #: a callable ``api_key`` (custom auth, called per attempt); ``api_key`` is then empty
+    auth: Any = None
+    #: event hooks (see groq_anyio._telemetry._hooks)
+    request_hooks: tuple[Any, ...] = ()
+    response_hooks: tuple[Any, ...] = ()
+    #: None (auto), True, False or a groq_anyio.Telemetry
+    telemetry: Any = None
 
     def __repr__(self) -> str:
         return (
@@ -299,7 +306,7 @@ def parse_base_url(url: str, *, allow_insecure_http: bool) -> tuple[str, str, st
 
 def build_config(
     *,
-    api_key: str | SecretStr | None,
+    api_key: str | SecretStr | Callable[[], Any] | None,
     base_url: str | None,
     timeout: float | Timeout | None,
     max_retries: int,
@@ -320,11 +327,16 @@ def build_config(
     stream_first_chunk_timeout: float | None = None,
     stream_idle_timeout: float | None = None,
     default_query: Mapping[str, Any] | None = None,
+    event_hooks: Mapping[str, Any] | None = None,
+    telemetry: Any = None,
 ) -> ClientConfig:
     env = os.environ if environ is None else environ
     if api_key is None:
         api_key = env.get("GROQ_API_KEY")
-    if isinstance(api_key, SecretStr):
+    auth: Any = None
+    if callable(api_key) and not isinstance(api_key, str | SecretStr):
+        auth, secret = api_key, SecretStr("")  # custom auth: called before every attempt
+    elif isinstance(api_key, SecretStr):
         secret = api_key
     elif isinstance(api_key, str):
         secret = SecretStr(api_key)
@@ -334,9 +346,13 @@ def build_config(
             "no API key: pass api_key=... or set the GROQ_API_KEY environment variable",
         )
     else:
-        raise InvalidParameterError("api_key", f"must be a str, not {type(api_key).__name__}")
+        raise InvalidParameterError(
+            "api_key", f"must be a str or an async callable, not {type(api_key).__name__}"
+        )
     key = secret.get_secret_value()
-    if not key.strip():
+    if auth is not None:
+        pass
+    elif not key.strip():
         raise InvalidParameterError("api_key", "is empty")
     if any(c in key for c in "\r\n\0") or not key.isascii() or key != key.strip():
         # say nothing about the value itself
@@ -395,6 +411,16 @@ def build_config(
     ):
         if seconds is not None:
             _check_number(setting, seconds, minimum=0.0, inclusive=False)
+    request_hooks: tuple[Any, ...] = ()
+    response_hooks: tuple[Any, ...] = ()
+    if event_hooks:
+        from ._telemetry._hooks import check_event_hooks
+
+        request_hooks, response_hooks = check_event_hooks(event_hooks)
+    if telemetry is not None:
+        from ._telemetry import check_telemetry
+
+        telemetry = check_telemetry(telemetry)
     return ClientConfig(
         api_key=secret,
         base_url=url,
@@ -420,6 +446,10 @@ def build_config(
         stream_first_chunk_timeout=stream_first_chunk_timeout,
         stream_idle_timeout=stream_idle_timeout,
         default_query=_query_items(default_query),
+        auth=auth,
+        request_hooks=request_hooks,
+        response_hooks=response_hooks,
+        telemetry=telemetry,
     )
 
 
