@@ -71,19 +71,23 @@ async def _chat(args: argparse.Namespace) -> int:
 
             server = await stack.enter_async_context(GroqTestServer(http2=True))
             base_url = server.base_url
+            why = "--local: GROQ_API_KEY is set but not used" if api_key else "no GROQ_API_KEY set"
             api_key = "local-test-key"
             print(
-                f"[groq-anyio] no GROQ_API_KEY set: using the embedded local server at {base_url}",
+                f"[groq-anyio] {why}: using the embedded local server at {base_url}",
                 file=sys.stderr,
             )
-        client = await stack.enter_async_context(
-            AsyncGroq(
+        try:
+            client = AsyncGroq(
                 api_key=api_key,
                 base_url=base_url,
                 http1=args.protocol != "h2",
                 http2=args.protocol != "h1",
             )
-        )
+        except GroqError as exc:  # a bad GROQ_BASE_URL, ...: one line, no traceback
+            print(f"[groq-anyio] error: {exc}", file=sys.stderr)
+            return 2
+        client = await stack.enter_async_context(client)
         messages: list[ChatCompletionMessageParam] = []
         if args.system:
             messages.append({"role": "system", "content": args.system})
@@ -141,7 +145,25 @@ def _serve(args: argparse.Namespace) -> int:
         serve_forever(args.host, args.port, http2=args.http2, ready=ready, **options)
     except KeyboardInterrupt:
         pass
+    except (OSError, BaseExceptionGroup) as exc:  # a busy port, a host we cannot bind: one line
+        err = _os_error(exc)
+        if err is None:
+            raise
+        reason = err.strerror or str(err)
+        print(f"[groq-anyio] cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _os_error(exc: BaseException) -> OSError | None:
+    """The OSError in ``exc`` (itself, or the only kind inside an exception group), or None."""
+    if isinstance(exc, OSError):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        found = [_os_error(e) for e in exc.exceptions]
+        if found and all(e is not None for e in found):
+            return found[0]
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -154,6 +176,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_record(args)
     import anyio
 
+    if args.backend == "trio":
+        try:
+            import trio  # noqa: F401
+        except ImportError:
+            print(
+                "[groq-anyio] --backend trio needs trio: pip install 'groq_anyio[trio]'",
+                file=sys.stderr,
+            )
+            return 2
     try:
         return anyio.run(_chat, args, backend=args.backend)
     except KeyboardInterrupt:
