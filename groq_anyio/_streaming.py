@@ -14,7 +14,9 @@ cancel scope lives across the consumer's ``await``: ``__anext__`` is a plain cor
 from __future__ import annotations
 
 import time
+from array import array
 from collections.abc import Callable
+from struct import Struct
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import msgspec
@@ -45,6 +47,10 @@ _json_decode = msgspec.json.decode
 _NO_EVENTS: list[Any] = []  # shared, never mutated
 _NO_CHUNKS: list[ChatCompletionChunk] = []  # shared, never mutated
 _NO_RUN = (b"", 0)
+#: record every chunk's arrival stamp in ``Timings.chunk_times`` (one C-level append per
+#: network read; see docs/benchmarking.md for its measured cost)
+RECORD_CHUNK_TIMES = True
+_pack_stamp = Struct("=q").pack  # (one stamp as array('q') bytes)
 
 
 class ChatStream(SSEStreamBase):
@@ -107,6 +113,8 @@ class ChatStream(SSEStreamBase):
         self._failure: type[BaseException] | None = None
         #: monotonic stamps of this stream (see :class:`~groq_anyio.Timings`)
         self.timings = timings
+        if RECORD_CHUNK_TIMES:
+            timings.chunk_times = array("q")
 
     def _clear_buffered(self) -> None:
         self._chunks = _NO_CHUNKS
@@ -162,19 +170,32 @@ class ChatStream(SSEStreamBase):
                 data = SSEScanner.run_views(b, end)[self._index - 1]
             await self._raise_in_band(data)
         self._acc.add_meta(chunk)
+        timings = self.timings
         if self._watch:
-            timings = self.timings
             if timings.first_content_chunk is None:
-                timings.last_chunk = now = _now_ns()
+                # the arrival of the network read that carried the chunk (set by every read)
+                now = timings.last_chunk or _now_ns()
                 if timings.first_chunk is None:
                     timings.first_chunk = now
                 for choice in chunk.choices:
                     if choice.delta.content:
                         timings.first_content_chunk = now
+                        times = timings.chunk_times
+                        if times is not None:
+                            timings.first_content_index = (
+                                len(times) - len(self._chunks) + self._index - 1
+                            )
                         break
             # (watching ends once both are known: the chunk-level fields are then only
             # looked at on chunks that carry them)
             self._watch = timings.first_content_chunk is None or not self._acc.has_id
+        elif timings.content_end < 0 and (
+            chunk.usage is not None or (chunk.x_groq is not None and chunk.x_groq.usage is not None)
+        ):
+            times = timings.chunk_times
+            if times is not None and not any(c.delta.content for c in chunk.choices):
+                # the usage-carrying finish chunk: where the token gaps end
+                timings.content_end = len(times) - len(self._chunks) + self._index - 1
 
     async def _advance(self) -> ChatCompletionChunk:
         """The batch is used up: take the next event of the slow path, or read more."""
@@ -212,6 +233,9 @@ class ChatStream(SSEStreamBase):
                         await self._release()
                         raise StopAsyncIteration from None
                     await self._raise_undecodable(data)
+                times = self.timings.chunk_times
+                if times is not None:
+                    times.append(self.timings.last_chunk or 0)
             else:
                 if self._done:
                     await self._release()
@@ -255,6 +279,9 @@ class ChatStream(SSEStreamBase):
                 self._run = (b, end)
                 self._index = 1
                 chunk = chunks[0]
+                times = self.timings.chunk_times
+                if times is not None:  # one stamp per read, shared by its chunks
+                    times.frombytes(_pack_stamp(self.timings.last_chunk or 0) * count)
             # (as in __anext__)
             if (
                 chunk.x_groq is not None

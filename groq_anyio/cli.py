@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
 
     add_serve_options(serve)
     add_record_command(sub)
+    from ._harness._cli import add_parser as add_bench_command
+
+    add_bench_command(sub)
     return p
 
 
@@ -174,6 +177,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ._serve_cli import run_record
 
         return run_record(args)
+    if args.command == "bench":
+        from ._harness._cli import main as bench_main
+
+        return bench_main(args)
     import anyio
 
     if args.backend == "trio":

@@ -25,6 +25,8 @@ from ._faults import StallBody as StallBody
 from ._faults import Trickle as Trickle
 from ._faults import fault_mix as fault_mix
 from ._groq import KNOWN_MODELS as KNOWN_MODELS
+from ._paced import PacedChat as PacedChat
+from ._paced import SendLog as SendLog
 from ._record import GroqRecorder as GroqRecorder
 from ._replay import Recording as Recording
 from ._replay import Replay as Replay
@@ -51,6 +53,8 @@ __all__ = [
     "Reply",
     "ReplyLike",
     "ChatScript",
+    "PacedChat",
+    "SendLog",
     "ErrorReply",
     "RawReply",
     "UsageStyle",
