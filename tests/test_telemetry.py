@@ -505,3 +505,20 @@ def test_telemetry_argument_is_checked() -> None:
         AsyncGroq(api_key=KEY, telemetry="yes")  # type: ignore[arg-type]
     with pytest.raises(InvalidParameterError):
         Telemetry(capture_content="no")  # type: ignore[arg-type]
+
+
+async def test_responses_api_stream(tserver: GroqTestServer, otel: Otel) -> None:
+    async with _client(tserver, otel) as client:
+        stream = await client.responses.create(model=MODEL, input="Hello", stream=True)
+        async with stream:
+            async for _ in stream:
+                pass
+        response = stream.get_final_response()
+    call, (attempt,) = _split(otel.spans())
+    assert call.name == f"chat {MODEL}"
+    assert call.attributes is not None
+    assert call.attributes["groq.stream.outcome"] == "completed"
+    assert call.attributes["gen_ai.response.id"] == response.id
+    assert response.usage is not None
+    assert call.attributes["gen_ai.usage.output_tokens"] == response.usage.output_tokens
+    assert attempt.end_time is not None

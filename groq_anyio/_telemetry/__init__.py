@@ -98,6 +98,22 @@ def check_telemetry(value: object) -> bool | Telemetry | None:
     )
 
 
+#: (tracer provider, meter provider, capture) -> OTel: instruments are created once per meter
+_OTEL_CACHE: dict[tuple[int, int, bool], tuple[Any, Any, Any]] = {}
+
+
+def _otel_for(factory: Any, tracer_provider: Any, meter_provider: Any, capture: bool) -> Any:
+    key = (id(tracer_provider), id(meter_provider), capture)
+    hit = _OTEL_CACHE.get(key)
+    if hit is not None and hit[0] is tracer_provider and hit[1] is meter_provider:
+        return hit[2]
+    otel = factory(tracer_provider, meter_provider, capture)
+    if len(_OTEL_CACHE) >= 32:
+        _OTEL_CACHE.clear()
+    _OTEL_CACHE[key] = (tracer_provider, meter_provider, otel)
+    return otel
+
+
 def build_instrument(config: ClientConfig) -> Instrument | None:
     """The client's instrument, or ``None`` when there is nothing to observe or extend."""
     import logging
@@ -113,13 +129,14 @@ def build_instrument(config: ClientConfig) -> Instrument | None:
             ) from None
         if isinstance(setting, Telemetry):
             capture = setting.capture_content
-            otel = OTel(
+            otel = _otel_for(
+                OTel,
                 setting.tracer_provider,
                 setting.meter_provider,
                 capture_from_env() if capture is None else capture,
             )
         else:
-            otel = OTel(None, None, capture_from_env())
+            otel = _otel_for(OTel, None, None, capture_from_env())
     debug = logging.getLogger("groq_anyio.http").isEnabledFor(logging.DEBUG)
     request_hooks, response_hooks = config.request_hooks, config.response_hooks
     auth = config.auth

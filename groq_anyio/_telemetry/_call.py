@@ -631,7 +631,10 @@ class Call:
         otel = self._otel
         breaker = self._state.breaker
         if otel is not None and breaker is not None:
-            otel.circuit_state.set(_CIRCUIT.get(breaker._state.value, 0))
+            value = _CIRCUIT.get(breaker._state.value, 0)
+            if value != otel.last_circuit_state:  # (a gauge keeps its last value)
+                otel.last_circuit_state = value
+                otel.circuit_state.set(value)
 
     def _log_attempt(self, status: int | None, exc: BaseException | None) -> None:
         raw = self._raw
@@ -673,6 +676,13 @@ class Call:
         nbytes: int | None = None
         if stream is not None:
             failure = getattr(stream, "_failure", None)
+            if failure is None and not hasattr(stream, "_failure"):
+                # a stream that does not record it: the exception being handled, if any
+                import sys
+
+                handled = sys.exc_info()[1]
+                if handled is not None and not isinstance(handled, StopAsyncIteration):
+                    failure = type(handled)
             chunks = _chunks_received(stream)
             nbytes = getattr(stream, "_nbytes", None)
             if not stream._closed:
@@ -791,7 +801,7 @@ def _stream_summary(stream: Any, full: bool) -> tuple[_Response | None, int | No
     """(what the response summary needs, the generated content's length) of a chat stream."""
     final = getattr(stream, "get_final_completion", None)
     if final is None:
-        return None, None
+        return _responses_summary(stream, full)
     try:
         completion = final()
     except Exception:
@@ -824,6 +834,30 @@ def _stream_summary(stream: Any, full: bool) -> tuple[_Response | None, int | No
             total_time=usage.total_time,
         ),
         x_groq=None if completion.x_groq is None else _XGroq(id=completion.x_groq.id),
+    )
+    return summary, length
+
+
+def _responses_summary(stream: Any, full: bool) -> tuple[_Response | None, int | None]:
+    """The same for a Responses API stream (``ResponseStream``)."""
+    final = getattr(stream, "get_final_response", None)
+    if final is None:
+        return None, None
+    try:
+        response = final()
+    except Exception:
+        return None, None
+    text = getattr(response, "output_text", None)
+    length = len(text) if isinstance(text, str) else None
+    if not full:
+        return None, length
+    usage = response.usage
+    summary = _Response(
+        id=response.id or None,
+        model=response.model or None,
+        usage=None
+        if usage is None
+        else _Usage(input_tokens=usage.input_tokens, output_tokens=usage.output_tokens),
     )
     return summary, length
 

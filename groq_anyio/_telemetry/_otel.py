@@ -100,6 +100,7 @@ class OTel:
             "groq_circuit_breaker_state",
             description="Circuit breaker state: 0 closed, 1 open, 2 half-open",
         )
+        self.last_circuit_state: int | None = None
 
     def start_call(self, name: str, attributes: dict[str, Any]) -> Span:
         return self.tracer.start_span(name, kind=_CLIENT, attributes=attributes)
