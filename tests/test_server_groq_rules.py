@@ -317,3 +317,15 @@ def client_for() -> Any:
         return AsyncGroq(api_key=KEY, base_url=server.base_url, max_retries=0)
 
     return make
+
+
+async def test_other_endpoints_know_the_models(strict: GroqTestServer, client_for: Any) -> None:
+    async with client_for(strict) as client:
+        # (embeddings: any model; Groq lists no embedding model to check against)
+        with pytest.raises(NotFoundError) as info:
+            await client.audio.speech.create(model="no-tts", input="hi", voice="Fritz-PlayAI")
+        assert info.value.code == "model_not_found"
+        with pytest.raises(NotFoundError):
+            await client.responses.create(model="no-such", input="hi")
+        ok = await client.responses.create(model=MODEL, input="hi")
+        assert ok.model == MODEL

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 import msgspec
 
+from ._endpoints._common import reject_unknown_model
 from ._exchange import Exchange, HeaderList
 from ._groq import API_PREFIX, random_suffix
 from ._replies import ErrorReply
@@ -82,6 +83,8 @@ async def respond_responses(script: ChatScript, exchange: Exchange) -> None:
         await ErrorReply(400, problem, code=param and "invalid_request_error").respond(exchange)
         return
     assert isinstance(body, dict)
+    if isinstance(body.get("model"), str) and await reject_unknown_model(exchange, body["model"]):
+        return
     model = script.model if script.model is not None else str(body["model"])
     if body.get("stream") is True:
         await _stream(script, exchange, body, model)

@@ -25,6 +25,7 @@ __all__ = [
     "TRANSLATIONS_PATH",
     "headers_for",
     "json_body",
+    "reject_unknown_model",
     "send_bytes",
     "send_error",
     "send_json",
@@ -98,3 +99,14 @@ async def send_bytes(
             await exchange.sleep(state.chunk_delay)
         await exchange.write(bytes(view[start : start + size]))
     await exchange.end()
+
+
+async def reject_unknown_model(exchange: Exchange, model: str) -> bool:
+    """Answer Groq's 404 ``model_not_found`` when the server does not know ``model`` (strict
+    servers with a model list); ``True`` when it did."""
+    server = exchange.server
+    if not server.strict or server.models is None or model in server.models:
+        return False
+    message = f"The model `{model}` does not exist or you do not have access to it."
+    await send_error(exchange, 404, message, "model_not_found")
+    return True

@@ -21,7 +21,7 @@ import struct
 from typing import TYPE_CHECKING, Any, Final
 
 from .._exchange import Exchange
-from ._common import headers_for, send_error, send_json
+from ._common import headers_for, reject_unknown_model, send_error, send_json
 from ._form import parse_form
 
 if TYPE_CHECKING:
@@ -148,11 +148,9 @@ async def transcription(script: ChatScript, exchange: Exchange, task: str) -> No
         return
     model = fields["model"]
     server = exchange.server
+    if await reject_unknown_model(exchange, model):
+        return
     if server.strict:
-        if server.models is not None and model not in server.models:
-            message = f"The model `{model}` does not exist or you do not have access to it."
-            await send_error(exchange, 404, message, "model_not_found")
-            return
         allowed = TRANSLATE_MODELS if task == "translate" else TRANSCRIBE_MODELS
         if server.models is not None and model not in allowed:
             what = "translation" if task == "translate" else "transcription"

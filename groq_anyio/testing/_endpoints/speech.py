@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Final
 
 from .._exchange import Exchange
-from ._common import headers_for, json_body, send_error
+from ._common import headers_for, json_body, reject_unknown_model, send_error
 from ._state import endpoint_state
 
 if TYPE_CHECKING:
@@ -85,6 +85,8 @@ async def speech(script: ChatScript, exchange: Exchange) -> None:
         if not isinstance(value, str) or not value.strip():
             await send_error(exchange, 400, f"property '{name}' is missing", param=name)
             return
+    if await reject_unknown_model(exchange, body["model"]):
+        return
     fmt = body.get("response_format", "wav")
     rate = body.get("sample_rate", 48000)
     if fmt not in SPEECH_FORMATS:
