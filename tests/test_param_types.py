@@ -16,10 +16,14 @@ SNIPPET = textwrap.dedent(
     from groq_anyio.helpers import function_tool
     from groq_anyio.types import UserMessage
     from groq_anyio.types.chat import (
+        ChatCompletion,
         ChatCompletionMessageParam,
         ChatCompletionToolParam,
         ChatCompletionUserMessageParam,
+        CompletionCreateParams,
+        CompletionCreateParamsNonStreaming,
     )
+    from groq_anyio.types.shared_params import FunctionDefinition
 
 
     class Weather:
@@ -48,6 +52,15 @@ SNIPPET = textwrap.dedent(
             tool_choice="auto",
             tools=[function_tool(Weather)],
         )
+        params: CompletionCreateParamsNonStreaming = {"model": "m", "messages": messages}
+        completion: ChatCompletion = await client.chat.completions.create(**params)
+        flag: bool = bool(completion.choices)
+        either = await client.chat.completions.create(model="m", messages=messages, stream=flag)
+        assert either is not None
+        fn: FunctionDefinition = {"name": "f", "parameters": {"type": "object"}}
+        await client.chat.completions.create(
+            model="m", messages=messages, tools=[{"type": "function", "function": fn}]
+        )
 
 
     async def bad(client: AsyncGroq) -> None:
@@ -56,6 +69,7 @@ SNIPPET = textwrap.dedent(
         await create(model="m", messages=[{"role": "tool", "content": "x"}])  # BAD
         await create(model="m", messages=[{"role": "usr", "content": "x"}])  # BAD
         await create(model="m", messages=[], tool_choice="sometimes")  # BAD
+        wrong: CompletionCreateParams = {"model": "m", "messages": [], "temprature": 1}  # BAD
     """
 )
 
@@ -81,7 +95,7 @@ def test_mypy_flags_wrong_request_dicts(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     bad_lines = {i for i, line in enumerate(SNIPPET.splitlines(), 1) if line.endswith("# BAD")}
-    assert len(bad_lines) == 4
+    assert len(bad_lines) == 5
     errors: dict[int, list[str]] = {}
     for line in done.stdout.splitlines():
         m = re.match(r".*snippet\.py:(\d+): error: (.*)", line)

@@ -85,6 +85,11 @@ if TYPE_CHECKING:
     from .chat_param_dicts import ChatCompletionToolMessageParam as ChatCompletionToolMessageParam
     from .chat_param_dicts import ChatCompletionToolParam as ChatCompletionToolParam
     from .chat_param_dicts import ChatCompletionUserMessageParam as ChatCompletionUserMessageParam
+    from .chat_param_dicts import CompletionCreateParams as CompletionCreateParams
+    from .chat_param_dicts import (
+        CompletionCreateParamsNonStreaming as CompletionCreateParamsNonStreaming,
+    )
+    from .chat_param_dicts import CompletionCreateParamsStreaming as CompletionCreateParamsStreaming
     from .chat_params import AssistantMessage as AssistantMessage
     from .chat_params import AssistantToolCall as AssistantToolCall
     from .chat_params import BrowserSearchTool as BrowserSearchTool
@@ -255,6 +260,9 @@ _LAZY: dict[str, str] = {
     "ChatCompletionToolMessageParam": "chat_param_dicts",
     "ChatCompletionToolParam": "chat_param_dicts",
     "ChatCompletionUserMessageParam": "chat_param_dicts",
+    "CompletionCreateParams": "chat_param_dicts",
+    "CompletionCreateParamsNonStreaming": "chat_param_dicts",
+    "CompletionCreateParamsStreaming": "chat_param_dicts",
     "CreateEmbeddingResponse": "embeddings",
     "Embedding": "embeddings",
     "EmbeddingRequest": "embeddings",
@@ -395,6 +403,9 @@ __all__ = [
     "ChatCompletionToolMessageParam",
     "ChatCompletionToolParam",
     "ChatCompletionUserMessageParam",
+    "CompletionCreateParams",
+    "CompletionCreateParamsNonStreaming",
+    "CompletionCreateParamsStreaming",
     # Audio
     "Transcription",
     "TranscriptionSegment",

@@ -108,6 +108,11 @@ if TYPE_CHECKING:
     from .chat_param_dicts import ChatCompletionToolMessageParam as ChatCompletionToolMessageParam
     from .chat_param_dicts import ChatCompletionToolParam as ChatCompletionToolParam
     from .chat_param_dicts import ChatCompletionUserMessageParam as ChatCompletionUserMessageParam
+    from .chat_param_dicts import CompletionCreateParams as CompletionCreateParams
+    from .chat_param_dicts import (
+        CompletionCreateParamsNonStreaming as CompletionCreateParamsNonStreaming,
+    )
+    from .chat_param_dicts import CompletionCreateParamsStreaming as CompletionCreateParamsStreaming
 
 _PARAM_DICTS = frozenset(
     {
@@ -126,6 +131,9 @@ _PARAM_DICTS = frozenset(
         "ChatCompletionToolMessageParam",
         "ChatCompletionToolParam",
         "ChatCompletionUserMessageParam",
+        "CompletionCreateParams",
+        "CompletionCreateParamsNonStreaming",
+        "CompletionCreateParamsStreaming",
     }
 )
 
@@ -224,4 +232,7 @@ __all__ = [
     "ChatCompletionToolMessageParam",
     "ChatCompletionToolParam",
     "ChatCompletionUserMessageParam",
+    "CompletionCreateParams",
+    "CompletionCreateParamsNonStreaming",
+    "CompletionCreateParamsStreaming",
 ]

@@ -10,10 +10,18 @@ the same places.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypeAlias, TypedDict
 
 __all__ = [
+    "CompletionCreateParams",
+    "CompletionCreateParamsBase",
+    "CompletionCreateParamsNonStreaming",
+    "CompletionCreateParamsStreaming",
+    "ResponseFormat",
+    "ResponseFormatJSONObjectParam",
+    "ResponseFormatJSONSchemaParam",
+    "ResponseFormatTextParam",
     "ChatCompletionAssistantMessageParam",
     "ChatCompletionContentPartImageParam",
     "ChatCompletionContentPartParam",
@@ -170,3 +178,94 @@ ChatCompletionToolChoiceOptionParam: TypeAlias = (
 
 class ChatCompletionFunctionCallOptionParam(TypedDict, total=False):
     name: Required[str]
+
+
+# ------------------------------------------------------------------------------ the whole request
+
+
+class ResponseFormatTextParam(TypedDict, total=False):
+    type: Required[Literal["text"]]
+
+
+class _JSONSchema(TypedDict, total=False):
+    name: Required[str]
+    description: str
+    schema: dict[str, object]
+    strict: bool | None
+
+
+class ResponseFormatJSONSchemaParam(TypedDict, total=False):
+    json_schema: Required[_JSONSchema]
+    type: Required[Literal["json_schema"]]
+
+
+class ResponseFormatJSONObjectParam(TypedDict, total=False):
+    type: Required[Literal["json_object"]]
+
+
+ResponseFormat: TypeAlias = (
+    ResponseFormatTextParam | ResponseFormatJSONSchemaParam | ResponseFormatJSONObjectParam
+)
+
+
+class CompletionCreateParamsBase(TypedDict, total=False):
+    """The keyword arguments of ``chat.completions.create`` but ``stream``.
+
+    Nested objects the official SDK types in detail (documents, search settings, compound
+    options) are plain dicts here.
+    """
+
+    messages: Required[Iterable[ChatCompletionMessageParam]]
+    model: Required[str]
+    citation_options: Literal["enabled", "disabled"] | None
+    compound_custom: dict[str, object] | None
+    disable_tool_validation: bool
+    documents: Iterable[dict[str, object]] | None
+    exclude_domains: Sequence[str] | None
+    frequency_penalty: float | None
+    function_call: (
+        Literal["none", "auto", "required"] | ChatCompletionFunctionCallOptionParam | None
+    )
+    functions: Iterable[FunctionDefinition] | None
+    include_domains: Sequence[str] | None
+    include_reasoning: bool | None
+    logit_bias: dict[str, int] | None
+    logprobs: bool | None
+    max_completion_tokens: int | None
+    max_tokens: int | None
+    metadata: dict[str, str] | None
+    n: int | None
+    parallel_tool_calls: bool | None
+    presence_penalty: float | None
+    reasoning_effort: Literal["none", "default", "low", "medium", "high"] | None
+    reasoning_format: Literal["hidden", "raw", "parsed"] | None
+    response_format: ResponseFormat | None
+    search_settings: dict[str, object] | None
+    seed: int | None
+    service_tier: Literal["auto", "on_demand", "flex", "performance"] | None
+    stop: str | Sequence[str] | None
+    store: bool | None
+    stream_options: dict[str, object] | None
+    temperature: float | None
+    tool_choice: ChatCompletionToolChoiceOptionParam | None
+    tools: Iterable[ChatCompletionToolParam] | None
+    top_logprobs: int | None
+    top_p: float | None
+    user: str | None
+
+
+class CompletionCreateParamsNonStreaming(CompletionCreateParamsBase, total=False):
+    """``create(**params)`` returning a ChatCompletion."""
+
+    stream: Literal[False] | None
+
+
+class CompletionCreateParamsStreaming(CompletionCreateParamsBase):
+    """``create(**params)`` returning a ChatStream."""
+
+    stream: Required[Literal[True]]
+
+
+CompletionCreateParams: TypeAlias = (
+    CompletionCreateParamsNonStreaming | CompletionCreateParamsStreaming
+)
