@@ -103,6 +103,12 @@ class _CaptureClient(AsyncGroq):
         capture.chat = Chat(capture)
         return capture
 
+    @property
+    def _replaying(self) -> bool:
+        """Whether the next request is answered from the recorded response (uploads then skip
+        reading their file again: see ``resources._common.post_form``)."""
+        return self._mode == "replay"
+
     def _record(self, raw: RawResponse, body: bytes | None, timings: Timings) -> None:
         self._raw_response = raw
         self._body = body
@@ -133,6 +139,7 @@ class _CaptureClient(AsyncGroq):
             raw = self._raw_response
             assert raw is not None
             self._replay_timings(timings)
+            self._mode = "raw"  # a method's later requests (if any) are sent for real
             if not read_body:
                 if self._body is not None:
                     raise StreamAlreadyConsumed(
@@ -202,6 +209,7 @@ class _CaptureClient(AsyncGroq):
         raw = self._raw_response
         assert raw is not None
         self._replay_timings(timings)
+        self._mode = "raw"
         stream = open_stream(raw, timings)
         try:
             await stream._prime(False)

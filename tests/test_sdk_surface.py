@@ -245,6 +245,28 @@ async def test_with_streaming_response_on_every_resource(
     assert client.pool_stats().in_flight == 0
 
 
+async def test_streamed_upload_is_parsed_without_reading_the_file_again(
+    server: GroqTestServer, client: AsyncGroq, tmp_path: Any
+) -> None:
+    import io
+
+    source = io.BytesIO(WAV)
+    async with client.audio.transcriptions.with_streaming_response.create(
+        model="whisper-large-v3", file=("a.wav", source)
+    ) as response:
+        assert source.tell() == len(WAV)  # the upload consumed it
+        assert (await response.parse()).text is not None
+    path = tmp_path / "talk.wav"
+    path.write_bytes(WAV)
+    async with client.audio.translations.with_streaming_response.create(
+        model="whisper-large-v3", file=str(path)
+    ) as response:
+        path.unlink()  # gone: parse() must not need it
+        assert (await response.parse()).text is not None
+    uploads = [r for r in server.requests if r.method == "POST" and "/audio/" in r.path]
+    assert len(uploads) == 2
+
+
 async def test_streamed_body_once(server: GroqTestServer, client: AsyncGroq) -> None:
     async with client.models.with_streaming_response.list() as response:
         async for _ in response.iter_bytes():

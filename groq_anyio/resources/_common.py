@@ -190,6 +190,14 @@ async def post_form(
     from .._multipart import MultipartEncoder
 
     options = client._request_options(timeout, extra_headers, extra_query)
+    if getattr(client, "_replaying", False):
+        # a streamed response's parse() (groq_anyio._raw): the request went out already; the
+        # file is not opened or read again
+        raw, data = await client._send(
+            b"POST", path, b"", options=options, timings=timings, accept=accept
+        )
+        assert data is not None
+        return raw, data
     encoder = MultipartEncoder(fields, [] if file is None else [await file_part(file)])
     raw, data = await client._send(
         b"POST",
