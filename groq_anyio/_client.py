@@ -280,18 +280,27 @@ class AsyncGroq:
     # -- endpoints the resources do not wrap (the official SDK's get/post/...) -------------------
 
     async def get(
-        self, path: str, *, cast_to: Any, options: Mapping[str, Any] | None = None
+        self,
+        path: str,
+        *,
+        cast_to: Any,
+        options: Mapping[str, Any] | None = None,
+        stream: bool = False,
+        stream_cls: Any = None,
     ) -> Any:
         """``GET path`` through the client's pipeline (retries included), decoded into
         ``cast_to`` (a Struct, ``dict``, a pydantic model, ``bytes``, ``str``, ...).
 
         ``path`` may carry the official SDK's ``/openai/v1`` prefix; ``options`` takes the
         SDK's ``headers``, ``params``, ``timeout``, ``max_retries``, ``extra_json`` and
-        ``idempotency_key``. See :mod:`groq_anyio._generic`.
+        ``idempotency_key``. ``stream=True`` returns a :class:`~groq_anyio.ChatStream`. See
+        :mod:`groq_anyio._generic`.
         """
         from ._generic import generic_request
 
-        return await generic_request(self, "GET", path, cast_to=cast_to, options=options)
+        return await generic_request(
+            self, "GET", path, cast_to=cast_to, options=options, stream=stream
+        )
 
     async def post(
         self,
@@ -329,6 +338,8 @@ class AsyncGroq:
     ) -> Any:
         """``PUT path`` with a JSON ``body`` (or raw ``content``); see :meth:`get`."""
         from ._generic import generic_request
+        stream: bool = False,
+        stream_cls: Any = None,
 
         return await generic_request(
             self,
@@ -342,6 +353,7 @@ class AsyncGroq:
         )
 
     async def patch(
+            stream=stream,
         self,
         path: str,
         *,

@@ -12,6 +12,8 @@ only the path, the body and the decoding are the caller's.
   ``dict``, ``list[...]``, a TypedDict, ``object`` for any JSON), a pydantic model (when
   pydantic is in use), ``bytes`` or ``str`` for the raw body, ``None`` to discard it, or
   :class:`~groq_anyio.BinaryResponse` for the body unread (close it).
+- ``stream=True`` (``get``/``post``): the answer is an event stream of chat chunks, returned
+  as a :class:`~groq_anyio.ChatStream` once its first event is in (``stream_cls`` is ignored).
 - ``options``: the SDK's ``RequestOptions`` keys ``headers``, ``params`` (query),
   ``timeout``, ``max_retries``, ``extra_json`` (merged into ``body``) and ``idempotency_key``
   (sent as ``Idempotency-Key``).
@@ -33,6 +35,7 @@ from ._pydantic import PydanticDecoder, is_pydantic_model
 
 if TYPE_CHECKING:
     from ._client import AsyncGroq
+    from ._transport import RawResponse
 
 __all__ = ["generic_request"]
 
@@ -98,9 +101,13 @@ async def generic_request(
     content: bytes | None = None,
     files: Any = None,
     options: Mapping[str, Any] | None = None,
+    stream: bool = False,
+    stream_cls: Any = None,
 ) -> Any:
     """Send ``method path`` through the client's pipeline and decode the answer into
-    ``cast_to`` (see the module docstring)."""
+    ``cast_to`` (see the module docstring); with ``stream=True``, a
+    :class:`~groq_anyio.ChatStream` of the event stream (``stream_cls`` is accepted for the
+    official SDK's signature: the stream is always a ChatStream of chat chunks)."""
     if files is not None:
         raise InvalidParameterError(
             "files", "multipart uploads go through client.files / client.audio"
@@ -165,22 +172,38 @@ async def generic_request(
             read_body=False,
         )
         return BinaryResponse(raw, timings)
-    decoder = None
+    if stream:
+        from ._streaming import ChatStream
+
+        return await client._open_stream(
+            verb,
+            target,
+            payload,
+            options=request_options,
+            timings=timings,
+            open_stream=ChatStream,
+            content_type=content_type,
+        )
     if cast_to not in (None, bytes, str):
-        decoder = _decoder(cast_to)
+        _decoder(cast_to)  # an unusable type fails before anything is sent
     raw, data = await client._send(
         verb, target, payload, options=request_options, timings=timings, content_type=content_type
     )
     assert data is not None
+    return decode_as(raw, data, cast_to)
+
+
+def decode_as(raw: RawResponse, data: bytes, cast_to: Any) -> Any:
+    """``data`` as ``cast_to`` (see the module docstring); an undecodable body raises
+    :class:`~groq_anyio.APIResponseValidationError`."""
     if cast_to is None:
         return None
     if cast_to is bytes:
         return data
     if cast_to is str:
         return data.decode("utf-8", "replace")
-    assert decoder is not None
     try:
-        return decoder.decode(data)
+        return _decoder(cast_to).decode(data)
     except msgspec.DecodeError as exc:
         from .resources._common import invalid_response
 

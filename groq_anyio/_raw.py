@@ -287,8 +287,14 @@ class APIResponse(ResponseMeta, Generic[T]):
             raise StreamAlreadyConsumed("a streamed response is parsed with `await parse()`")
         return self._data
 
-    async def parse(self) -> T:
-        """The value the call returns, decoded from this response by the resource's own code."""
+    async def parse(self, *, to: Any = None) -> Any:
+        """The value the call returns, decoded from this response by the resource's own code;
+        with ``to`` (a Struct, ``dict``, a pydantic model, ``str``, ``bytes``...), the body
+        decoded into that type instead, as in the official SDK."""
+        if to is not None:
+            from ._generic import decode_as
+
+            return decode_as(self._raw, await self.read(), to)
         if self._data is not _UNSET:
             return self._data
         call = self._call
@@ -309,7 +315,7 @@ class APIResponse(ResponseMeta, Generic[T]):
             self._body = capture._body
             self._consumed = True
         self._data = value
-        return value  # type: ignore[no-any-return]
+        return value
 
     # -- the body -------------------------------------------------------------------------------
 

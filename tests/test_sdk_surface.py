@@ -366,6 +366,22 @@ async def test_generic_requests(keyed: tuple[GroqTestServer, AsyncGroq]) -> None
         await client.get("/models", cast_to=dict, options={"stream_cls": object})
     with pytest.raises(g.APIResponseValidationError):
         await client.get("/models", cast_to=Model)  # a list is not a Model
+    # the SDK's streamed form
+    server.push(ChatScript(text="s t u"))
+    stream = await client.post(
+        "/openai/v1/chat/completions",
+        cast_to=ChatCompletion,
+        body={"model": MODEL, "messages": MSGS, "stream": True},
+        stream=True,
+        stream_cls=object,
+    )
+    async with stream:
+        text = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+    assert text == "s t u"
+    # raw responses parse into another type on request, as in the SDK
+    raw = await client.models.with_raw_response.list()
+    assert (await raw.parse(to=dict))["object"] == "list"
+    assert isinstance(await raw.parse(to=ModelList), ModelList)
 
 
 # ----------------------------------------------------------------------------- errors
