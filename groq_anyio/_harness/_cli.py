@@ -320,7 +320,7 @@ def _sweep(
             base_url=base_url or "",
             model=args.model,
             samples=samples,
-            request_rate=rate,
+            request_rate=None if math.isinf(rate) else rate,
             burstiness=args.burstiness,
             max_concurrency=conc,
             num_warmups=args.num_warmups,
@@ -390,7 +390,7 @@ def _run_one(
         "model_id": args.model,
         "tokenizer_id": None,
         "num_prompts": len(cfg.samples),
-        "request_rate": cfg.request_rate,
+        "request_rate": math.inf if cfg.request_rate is None else cfg.request_rate,
         "burstiness": cfg.burstiness,
         "max_concurrency": cfg.max_concurrency,
     }

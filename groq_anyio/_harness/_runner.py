@@ -43,7 +43,8 @@ class RunConfig(msgspec.Struct, kw_only=True):
     base_url: str
     model: str
     samples: list[SampleRequest]
-    request_rate: float = math.inf
+    #: requests per second (None: all at once, vLLM's ``inf``; JSON has no infinity)
+    request_rate: float | None = None
     burstiness: float = 1.0
     max_concurrency: int | None = None
     num_warmups: int = 0
@@ -190,7 +191,9 @@ async def run(
     """
     state.backend = cfg.backend
     limiter = anyio.CapacityLimiter(cfg.max_concurrency) if cfg.max_concurrency else None
-    offsets = arrival_offsets(len(cfg.samples), cfg.request_rate, cfg.burstiness, cfg.seed)
+    offsets = arrival_offsets(
+        len(cfg.samples), cfg.request_rate or math.inf, cfg.burstiness, cfg.seed
+    )
     async with _client(cfg) as client:
 
         async def limited(i: int, sample: SampleRequest, due: int, record: bool) -> None:

@@ -45,9 +45,7 @@ def split(cfg: RunConfig, n: int) -> list[RunConfig]:
             msgspec.structs.replace(
                 cfg,
                 samples=samples,
-                request_rate=cfg.request_rate
-                if math.isinf(cfg.request_rate)
-                else cfg.request_rate / n,
+                request_rate=None if cfg.request_rate is None else cfg.request_rate / n,
                 max_concurrency=conc,
                 num_warmups=math.ceil(cfg.num_warmups / n),
                 seed=cfg.seed + k,

@@ -9,10 +9,12 @@ event loop was busy) goes out as soon as it can and the next one is still due on
 
 With a :class:`SendLog`, the server records, for every streamed request, the
 ``time.perf_counter_ns()`` at which the request arrived and at which each token's bytes were
-handed to the socket (after the write returned). ``perf_counter_ns`` is the system-wide
-monotonic clock on Linux and macOS, so a client in another process on the same host can compare
-its own arrival stamps with these. ``GET /_paced/sends`` returns the log as JSON
-(``{request_id: {"received": ns, "sends": [ns, ...]}}``); ``DELETE /_paced/sends`` clears it.
+handed to the socket (taken just before the write: on some runtimes the reader runs before the
+writer resumes, so a stamp after the write could come later than the client's arrival stamp).
+``perf_counter_ns`` is the system-wide monotonic clock on Linux and macOS, so a client in
+another process on the same host can compare its own arrival stamps with these.
+``GET /_paced/sends`` returns the log as JSON (``{request_id: {"received": ns, "sends":
+[ns, ...]}}``); ``DELETE /_paced/sends`` clears it.
 
 Everything else (non-streamed completions, models, unknown routes) is answered by a
 :class:`~groq_anyio.testing.ChatScript` with the same pace.
@@ -164,9 +166,9 @@ class PacedChat(Reply, frozen=True):
             if last:
                 elapsed = (time.perf_counter_ns() - first_sent) / 1e9
                 piece += self._finish(head, rid, prompt, n, received, first_sent, elapsed)
-            await exchange.write(piece, end=last)
             if sends is not None:
                 sends.append(time.perf_counter_ns())
+            await exchange.write(piece, end=last)
 
     def _finish(
         self,
