@@ -329,3 +329,36 @@ async def test_other_endpoints_know_the_models(strict: GroqTestServer, client_fo
             await client.responses.create(model="no-such", input="hi")
         ok = await client.responses.create(model=MODEL, input="hi")
         assert ok.model == MODEL
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["temperature", "top_p", "presence_penalty", "frequency_penalty", "n"]),
+    st.one_of(st.floats(-5, 5, allow_nan=False), st.integers(-5, 5)),
+)
+def test_range_checks_match_groqs_bounds(name: str, value: float) -> None:
+    from groq_anyio.testing._chat_rules import _schema_problem
+
+    low, high = {
+        "temperature": (0, 2),
+        "top_p": (0, 1),
+        "presence_penalty": (-2, 2),
+        "frequency_penalty": (-2, 2),
+        "n": (1, 1),
+    }[name]
+    problem = _schema_problem({"messages": MSGS, name: value})
+    ok = low <= value <= high and (name != "n" or value == int(value))
+    assert (problem is None) == ok
+    if problem is not None:
+        assert problem.status == 400 and problem.message is not None
+        assert problem.message.startswith(f"'{name}' : ")
+
+
+@given(st.lists(st.sampled_from([b"data: {}", b"\n", b"\n\n", b"event: x", b"\r\n", b":"])))
+def test_replayed_sse_is_cut_after_blank_lines_byte_for_byte(parts: list[bytes]) -> None:
+    from groq_anyio.testing._replay import _events
+
+    content = b"".join(parts)
+    pieces = _events(content)
+    assert b"".join(pieces) == content
+    assert all(p.endswith(b"\n\n") and b"\n\n" not in p[:-2] for p in pieces[:-1])
