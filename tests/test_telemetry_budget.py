@@ -101,3 +101,41 @@ async def test_on_costs_nothing_per_chunk(server: GroqTestServer) -> None:
     assert abs(counts[200][0] - min(counts[20])) <= max(2, min(counts[20]) // 50)
     tracer_provider.shutdown()
     meter_provider.shutdown()
+
+
+def test_opentelemetry_absent() -> None:
+    """With opentelemetry not importable: the default client works and imports nothing of it;
+    asking for telemetry is a clear error naming the extra."""
+    import json
+    import subprocess
+
+    code = (
+        "import sys, json, anyio\n"
+        "class Refuse:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'opentelemetry':\n"
+        "            raise ImportError(name)\n"
+        "sys.meta_path.insert(0, Refuse())\n"
+        "from groq_anyio import AsyncGroq, InvalidParameterError\n"
+        "from groq_anyio.testing import GroqTestServer\n"
+        "out = {}\n"
+        "async def main():\n"
+        "    async with GroqTestServer() as s:\n"
+        "        async with AsyncGroq(api_key='gsk_x', base_url=s.base_url) as c:\n"
+        "            out['instrument'] = c._instrument is not None\n"
+        f"            await c.chat.completions.create(model={MODEL!r}, messages={MESSAGES!r})\n"
+        "        try:\n"
+        "            AsyncGroq(api_key='gsk_x', base_url=s.base_url, telemetry=True)\n"
+        "        except InvalidParameterError as exc:\n"
+        "            out['error'] = str(exc)\n"
+        "anyio.run(main)\n"
+        "out['imported'] = sorted(m for m in sys.modules if m.startswith('opentelemetry'))\n"
+        "print(json.dumps(out))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    out = json.loads(proc.stdout)
+    assert out["instrument"] is False
+    assert out["imported"] == []
+    assert "groq-anyio[otel]" in out["error"]

@@ -69,6 +69,15 @@ class Telemetry:
         )
 
 
+def _require_api() -> None:
+    try:
+        from . import _otel  # noqa: F401 (imports opentelemetry)
+    except ImportError:
+        raise InvalidParameterError(
+            "telemetry", "needs opentelemetry-api: pip install 'groq-anyio[otel]'"
+        ) from None
+
+
 def capture_from_env(environ: Mapping[str, str] | None = None) -> bool:
     env = os.environ if environ is None else environ
     value = env.get(_CAPTURE_ENV, "").strip().lower()
@@ -91,7 +100,11 @@ def otel_configured() -> bool:
 
 
 def check_telemetry(value: object) -> bool | Telemetry | None:
-    if value is None or isinstance(value, bool | Telemetry):
+    """The ``telemetry`` argument, checked (asking for it needs ``opentelemetry-api``)."""
+    if value is True or isinstance(value, Telemetry):
+        _require_api()
+        return value
+    if value is None or isinstance(value, bool):
         return value
     raise InvalidParameterError(
         "telemetry", f"must be None, a bool or a Telemetry, not {type(value).__name__}"
@@ -121,12 +134,9 @@ def build_instrument(config: ClientConfig) -> Instrument | None:
     setting = config.telemetry
     otel = None
     if setting is True or isinstance(setting, Telemetry) or (setting is None and otel_configured()):
-        try:
-            from ._otel import OTel
-        except ImportError:
-            raise InvalidParameterError(
-                "telemetry", "needs opentelemetry-api: pip install 'groq-anyio[otel]'"
-            ) from None
+        _require_api()
+        from ._otel import OTel
+
         if isinstance(setting, Telemetry):
             capture = setting.capture_content
             otel = _otel_for(
