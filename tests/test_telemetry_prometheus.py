@@ -17,7 +17,7 @@ MODEL = "llama-3.1-8b-instant"
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
 def test_prometheus_endpoint_serves_the_metrics(backend: str) -> None:
     proc = subprocess.Popen(
-        [sys.executable, str(EXAMPLE), "--local", "--port", "0", "--requests", "2",
+        [sys.executable, str(EXAMPLE), "--local", "--serve", "--port", "0", "--requests", "2",
          "--backend", backend],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
