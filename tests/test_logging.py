@@ -79,11 +79,21 @@ def debug_logging() -> Iterator[Capture]:
     old_level = root.level
     root.addHandler(capture)
     root.setLevel(logging.DEBUG)
+    # loggers that do not propagate to the root get the handler too: all output is seen
+    islands = [
+        logger
+        for logger in logging.root.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger) and not logger.propagate
+    ]
+    for logger in islands:
+        logger.addHandler(capture)
     try:
         yield capture
     finally:
         root.removeHandler(capture)
         root.setLevel(old_level)
+        for logger in islands:
+            logger.removeHandler(capture)
 
 
 def _assert_no_secret(text: str, *keys: str) -> None:
