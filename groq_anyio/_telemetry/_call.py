@@ -272,7 +272,7 @@ class Call:
         self.stream = stream
         self._body_size = len(body) if isinstance(body, bytes) else None
         request = _NO_REQUEST
-        if isinstance(body, bytes) and body[:1] == b"{":
+        if (otel is not None or inst.debug) and isinstance(body, bytes) and body[:1] == b"{":
             try:
                 request = _request_decoder.decode(body)
             except (msgspec.DecodeError, msgspec.ValidationError):
