@@ -529,7 +529,6 @@ def _warn_unauthorized(error: APIStatusError, method: bytes, path: str) -> None:
     )
 
 
-
 def _retry_delay(
     policy: RetryPolicy, retry_index: int, error: APIError, deadline: float
 ) -> float | None:
