@@ -125,7 +125,9 @@ def _schema_problem(body: dict[str, Any]) -> ErrorReply | None:
     return None
 
 
-def reject_chat(body: dict[str, Any], server: GroqTestServer, default_model: str | None) -> Any:
+def reject_chat(
+    body: dict[str, Any], server: GroqTestServer, default_model: str | None
+) -> ErrorReply | None:
     """The error reply Groq would give ``body`` on ``server``, or ``None`` (see the module)."""
     if not server.strict:
         return None
