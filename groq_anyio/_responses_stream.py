@@ -216,6 +216,7 @@ class ResponseStream(SSEStreamBase):
         "_idle_timeout",
         "_on_close",
         "timings",
+        "_failure",
     )
 
     _kind = "ResponseStream"
@@ -243,6 +244,8 @@ class ResponseStream(SSEStreamBase):
         self._idle_timeout = idle_timeout
         #: called once when the stream is closed (the pipeline's open-stream slot)
         self._on_close = on_close
+        #: the class of the error (or cancellation) that ended the stream, for telemetry
+        self._failure: type[BaseException] | None = None
         #: monotonic stamps of this stream (see :class:`~groq_anyio.Timings`)
         self.timings = timings
 
@@ -332,6 +335,7 @@ class ResponseStream(SSEStreamBase):
                 self._events = events = self._scanner.close()
                 self._index = 0
                 if not events and not self._finished:
+                    self._failure = APIConnectionError
                     await self._abort()
                     raise APIConnectionError(
                         "the stream ended before response.completed: the response was cut short",
@@ -342,6 +346,7 @@ class ResponseStream(SSEStreamBase):
             self._index = 0
             return events
         except SSEError as exc:
+            self._failure = type(exc)
             await self._abort()
             raise APIResponseValidationError(
                 f"malformed event stream: {exc}", request_id=self.request_id
@@ -351,13 +356,15 @@ class ResponseStream(SSEStreamBase):
         except Exception as exc:
             from ._transport import map_exception
 
+            self._failure = type(exc)
             mapped = map_exception(exc)
             await self._abort()
             if mapped is None:
                 raise
             raise mapped from exc
-        except BaseException:
+        except BaseException as exc:
             # cancelled while reading: the connection is mid-body, close it
+            self._failure = type(exc)
             await self._abort()
             raise
 
@@ -408,6 +415,7 @@ class ResponseStream(SSEStreamBase):
         if isinstance(body, dict) and ("error" in body or name == "error"):
             err = body.get("error", body)
             await self._raise_in_band(err if isinstance(err, dict) else {"message": str(err)})
+        self._failure = APIResponseValidationError
         await self._abort()
         text = bytes(data)[:200].decode("utf-8", "replace")
         raise APIResponseValidationError(
@@ -437,6 +445,7 @@ class ResponseStream(SSEStreamBase):
 
     async def _raise_in_band(self, err: dict[str, Any]) -> NoReturn:
         error = self._in_band_error(err)
+        self._failure = type(error)
         await self._abort()
         raise error
 
@@ -445,9 +454,6 @@ class ResponseStream(SSEStreamBase):
         if not error.get("message"):
             error["message"] = "the response failed"
         headers = self._raw.headers
-        # the stream is over: keep the connection if only the tail is left
-        self._finished = True
-        await self.aclose()
         exc: APIStatusError = make_status_error(
             status_for_error_code(error),
             {"error": error},
@@ -455,6 +461,10 @@ class ResponseStream(SSEStreamBase):
             in_stream=True,
             partial=response,
         )
+        self._failure = type(exc)
+        # the stream is over: keep the connection if only the tail is left
+        self._finished = True
+        await self.aclose()
         raise exc
 
     # -- closing --------------------------------------------------------------------------------
