@@ -522,3 +522,18 @@ async def test_responses_api_stream(tserver: GroqTestServer, otel: Otel) -> None
     assert response.usage is not None
     assert call.attributes["gen_ai.usage.output_tokens"] == response.usage.output_tokens
     assert attempt.end_time is not None
+
+
+async def test_responses_api_stream_error(tserver: GroqTestServer, otel: Otel) -> None:
+    error = {"message": "boom", "type": "internal_server_error", "status_code": 500}
+    tserver.push(ChatScript("a b c d", stream_error=error, stream_error_after=2))
+    async with _client(tserver, otel) as client:
+        stream = await client.responses.create(model=MODEL, input="Hello", stream=True)
+        with pytest.raises(InternalServerError):
+            async with stream:
+                async for _ in stream:
+                    pass
+    call, _ = _split(otel.spans())
+    assert call.attributes is not None
+    assert call.attributes["groq.stream.outcome"] == "error"
+    assert call.attributes["error.type"] == "InternalServerError"
