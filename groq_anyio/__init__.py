@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from ._telemetry import Telemetry as Telemetry
     from ._telemetry._hooks import HookRequest as HookRequest
     from ._telemetry._hooks import HookResponse as HookResponse
+    from ._timings import StreamLatency as StreamLatency
     from ._timings import Timings as Timings
     from .helpers import StructuredOutputError as StructuredOutputError
     from .helpers import ToolArgumentsError as ToolArgumentsError
@@ -118,6 +119,7 @@ _LAZY: dict[str, str] = {
     "Telemetry": "_telemetry",
     "HookRequest": "_telemetry._hooks",
     "HookResponse": "_telemetry._hooks",
+    "StreamLatency": "_timings",
     "Timings": "_timings",
     "StructuredOutputError": "helpers",
     "ToolArgumentsError": "helpers",
@@ -136,6 +138,7 @@ __all__ = [
     "BatchResults",
     "Timeout",
     "Timings",
+    "StreamLatency",
     "SecretStr",
     "NOT_GIVEN",
     "NotGiven",

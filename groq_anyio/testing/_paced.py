@@ -13,8 +13,8 @@ handed to the socket (taken just before the write: on some runtimes the reader r
 writer resumes, so a stamp after the write could come later than the client's arrival stamp).
 ``perf_counter_ns`` is the system-wide monotonic clock on Linux and macOS, so a client in
 another process on the same host can compare its own arrival stamps with these.
-``GET /_paced/sends`` returns the log as JSON (``{request_id: {"received": ns, "sends":
-[ns, ...]}}``); ``DELETE /_paced/sends`` clears it.
+``GET /openai/v1/_paced/sends`` returns the log as JSON (``{request_id: {"received": ns, "sends":
+[ns, ...]}}``); ``DELETE`` clears it.
 
 Everything else (non-streamed completions, models, unknown routes) is answered by a
 :class:`~groq_anyio.testing.ChatScript` with the same pace.
@@ -36,7 +36,7 @@ from ._scenarios import ChatScript
 
 __all__ = ["LOG_PATH", "PacedChat", "SendLog"]
 
-LOG_PATH = "/_paced/sends"
+LOG_PATH = "/openai/v1/_paced/sends"
 _enc = msgspec.json.encode
 _decode = msgspec.json.Decoder()
 _TAIL = b',"logprobs":null,"finish_reason":null}]}\n\n'
