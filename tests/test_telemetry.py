@@ -537,3 +537,34 @@ async def test_responses_api_stream_error(tserver: GroqTestServer, otel: Otel) -
     assert call.attributes is not None
     assert call.attributes["groq.stream.outcome"] == "error"
     assert call.attributes["error.type"] == "InternalServerError"
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_stream_abandoned_after_the_event_loop_ended(backend: str) -> None:
+    """The garbage collector may finalise a forgotten stream anywhere, even after the event
+    loop is gone: the call's span still ends, as abandoned."""
+    otel = Otel()
+    kept: list[Any] = []
+
+    async def main() -> None:
+        async with GroqTestServer() as server:
+            server.push(ChatScript("one two three four five six", chunk_delay=0.01))
+            client = _client(server, otel)
+            stream = await client.chat.completions.create(
+                model=MODEL, messages=MESSAGES, stream=True
+            )
+            await stream.__anext__()
+            kept.append(stream)
+            await client.aclose()
+
+    anyio.run(main, backend=backend)
+    assert otel.spans() == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        kept.clear()
+        gc.collect()
+    call, _ = _split(otel.spans())
+    assert call.attributes is not None
+    assert call.attributes["groq.stream.outcome"] == "abandoned"
+    assert call.attributes["error.type"] == "abandoned"
+    assert call.end_time is not None

@@ -61,15 +61,26 @@ def operation_for(path: str) -> str:
 def error_type(exc: BaseException | type[BaseException]) -> str:
     """``error.type``: the library exception's class name, ``cancelled`` for a cancellation."""
     cls = exc if isinstance(exc, type) else type(exc)
-    import anyio
-
-    if issubclass(cls, anyio.get_cancelled_exc_class()):
+    if _is_cancellation(cls):
         return "cancelled"
     if issubclass(cls, APIError) or cls.__module__.startswith("groq_anyio"):
         return cls.__name__
     if cls.__name__ == "SSEError":
         return "APIResponseValidationError"
     return cls.__qualname__
+
+
+def _is_cancellation(cls: type[BaseException]) -> bool:
+    """asyncio's ``CancelledError`` or trio's ``Cancelled`` (or a subclass), told apart without
+    a running event loop (a stream may be finalised by the garbage collector anywhere)."""
+    for base in cls.__mro__:
+        if base.__name__ in ("CancelledError", "Cancelled") and base.__module__.split(".")[0] in (
+            "asyncio",
+            "trio",
+            "concurrent",
+        ):
+            return True
+    return False
 
 
 def error_reason(error: BaseException) -> str:
