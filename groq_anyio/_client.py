@@ -311,6 +311,8 @@ class AsyncGroq:
         content: bytes | None = None,
         files: Any = None,
         options: Mapping[str, Any] | None = None,
+        stream: bool = False,
+        stream_cls: Any = None,
     ) -> Any:
         """``POST path`` with a JSON ``body`` (or raw ``content``); see :meth:`get`."""
         from ._generic import generic_request
@@ -324,6 +326,7 @@ class AsyncGroq:
             content=content,
             files=files,
             options=options,
+            stream=stream,
         )
 
     async def put(
@@ -338,8 +341,6 @@ class AsyncGroq:
     ) -> Any:
         """``PUT path`` with a JSON ``body`` (or raw ``content``); see :meth:`get`."""
         from ._generic import generic_request
-        stream: bool = False,
-        stream_cls: Any = None,
 
         return await generic_request(
             self,
@@ -353,7 +354,6 @@ class AsyncGroq:
         )
 
     async def patch(
-            stream=stream,
         self,
         path: str,
         *,

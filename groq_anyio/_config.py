@@ -112,6 +112,16 @@ class Timeout(msgspec.Struct, frozen=True):
             return value
         if value is None:
             return cls(total=None, connect=None)
+        phases: Any = value
+        if all(hasattr(phases, a) for a in ("connect", "read", "write", "pool")):
+            # an httpx.Timeout (the official SDK's type): per-phase limits, no overall deadline
+            return cls(
+                total=None,
+                connect=phases.connect,
+                read=phases.read,
+                write=phases.write,
+                pool=phases.pool,
+            )
         if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
             raise InvalidParameterError(
                 param, f"must be a positive number, a Timeout or None, not {value!r}"

@@ -170,7 +170,9 @@ class APIStatusError(APIError):
     ) -> None:
         super().__init__(message, **kw)
         self.status_code = status_code
-        self.headers: Mapping[str, str] = headers or {}
+        from ._headers import Headers  # (lookups ignore case, as httpx's do)
+
+        self.headers: Mapping[str, str] = Headers(headers or {})
         #: seconds the server asked to wait before retrying (``retry-after-ms``, ``retry-after``,
         #: or for a 429 the matching ``x-ratelimit-reset-*``), when it said
         self.retry_after = retry_after

@@ -10,7 +10,9 @@ only the path, the body and the decoding are the caller's.
   full URL must start with the client's ``base_url``. A ``?query`` in the path is kept.
 - ``cast_to``: a msgspec-decodable type (a Struct such as :class:`~groq_anyio.types.Model`,
   ``dict``, ``list[...]``, a TypedDict, ``object`` for any JSON), a pydantic model (when
-  pydantic is in use), ``bytes`` or ``str`` for the raw body, ``None`` to discard it, or
+  pydantic is in use), ``bytes`` or ``str`` for the raw body, ``None`` to discard it,
+  ``httpx.Response`` for an object with its ``status_code``, ``headers``, ``content``,
+  ``text`` and ``json()`` (httpx itself is not used), or
   :class:`~groq_anyio.BinaryResponse` for the body unread (close it).
 - ``stream=True`` (``get``/``post``): the answer is an event stream of chat chunks, returned
   as a :class:`~groq_anyio.ChatStream` once its first event is in (``stream_cls`` is ignored).
@@ -45,6 +47,13 @@ _OPTION_KEYS: Final = frozenset(
 _encode = msgspec.json.Encoder().encode
 #: what may appear unencoded in a path (RFC 3986 pchar and "/")
 _PATH_SAFE: Final = "/:@!$&'()*+,;=-._~%"
+
+
+def _is_httpx_response(tp: object) -> bool:
+    """``httpx.Response`` (recognised by name: httpx is not imported for it)."""
+    return getattr(tp, "__name__", None) == "Response" and str(
+        getattr(tp, "__module__", "")
+    ).startswith("httpx")
 
 
 @functools.lru_cache(maxsize=128)
@@ -184,7 +193,7 @@ async def generic_request(
             open_stream=ChatStream,
             content_type=content_type,
         )
-    if cast_to not in (None, bytes, str):
+    if cast_to not in (None, bytes, str) and not _is_httpx_response(cast_to):
         _decoder(cast_to)  # an unusable type fails before anything is sent
     raw, data = await client._send(
         verb, target, payload, options=request_options, timings=timings, content_type=content_type
@@ -202,6 +211,12 @@ def decode_as(raw: RawResponse, data: bytes, cast_to: Any) -> Any:
         return data
     if cast_to is str:
         return data.decode("utf-8", "replace")
+    if _is_httpx_response(cast_to):
+        # SDK code asking for the httpx.Response: its status, headers and body
+        from ._errors import ErrorResponseInfo
+        from ._headers import Headers
+
+        return ErrorResponseInfo(raw.status, Headers(raw.headers), data)
     try:
         return _decoder(cast_to).decode(data)
     except msgspec.DecodeError as exc:

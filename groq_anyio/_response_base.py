@@ -45,8 +45,11 @@ class ResponseMeta:
 
     @property
     def headers(self) -> dict[str, str]:
-        """Response headers, lower-case names (repeated headers joined by ``", "``)."""
-        return self._raw.headers
+        """Response headers, lower-case names (repeated headers joined by ``", "``); lookups
+        ignore case (``headers.get("X-Request-ID")``), as with the official SDK's httpx headers."""
+        from ._headers import Headers
+
+        return Headers(self._raw.headers)
 
     @property
     def status_code(self) -> int:
@@ -155,6 +158,10 @@ class SSEStreamBase(ResponseMeta):
         else:
             await self._abort()
 
+    async def close(self) -> None:
+        """Alias of :meth:`aclose` (the official SDK's async streams name it ``close``)."""
+        await self.aclose()
+
     async def __aenter__(self) -> Self:
         return self
 
@@ -190,7 +197,3 @@ class SSEStreamBase(ResponseMeta):
             f"<{self._kind} {state} http_version={self._raw.http_version!r} "
             f"request_id={self.request_id!r}>"
         )
-    async def close(self) -> None:
-        """Alias of :meth:`aclose` (the official SDK's async streams name it ``close``)."""
-        await self.aclose()
-

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import groq
+import httpx
 import pytest
 
 import groq_anyio
@@ -152,7 +153,7 @@ async def async_scenario(client: Any, server: GroqTestServer) -> dict[str, Any]:
     out["raw"] = {
         "status": raw.status_code,
         "content_type": raw.headers.get("content-type"),
-        "has_request_id": bool(raw.headers.get("x-request-id")),
+        "has_request_id": bool(raw.headers.get("X-Request-ID")),
         "parsed": dumps(await raw.parse()),
     }
     async with client.models.with_streaming_response.retrieve(MODEL) as response:
@@ -165,6 +166,14 @@ async def async_scenario(client: Any, server: GroqTestServer) -> dict[str, Any]:
         await client.chat.completions.create(model=MODEL, messages=MSGS)
     except Exception as exc:
         out["error"] = error_record(exc)
+    response = await client.get("/openai/v1/models", cast_to=httpx.Response)
+    out["httpx_response"] = {
+        "status": response.status_code,
+        "content_type": response.headers.get("Content-Type"),
+        "models": len(response.json()["data"]),
+    }
+    timed = client.with_options(timeout=httpx.Timeout(30.0, connect=5.0))
+    out["httpx_timeout"] = dumps(await timed.models.retrieve(MODEL, timeout=httpx.Timeout(20.0)))
     copy = client.with_options(max_retries=0, default_headers={"x-side": "by-side"})
     out["copy"] = dumps(await copy.models.retrieve(MODEL))
     out["copy_header"] = server.requests[-1].header("x-side")

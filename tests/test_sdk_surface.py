@@ -399,6 +399,33 @@ async def test_status_error_response(server: GroqTestServer, client: AsyncGroq) 
     assert TEST_KEY not in repr(response) + response.text + str(dict(response.headers))
 
 
+async def test_headers_ignore_case_and_httpx_types(
+    server: GroqTestServer, client: AsyncGroq
+) -> None:
+    import httpx
+
+    completion = await client.chat.completions.create(model=MODEL, messages=MSGS)
+    assert completion.headers["Content-Type"] == completion.headers["content-type"]
+    assert "X-Request-ID" in completion.headers and completion.headers == dict(completion.headers)
+    raw = await client.models.with_raw_response.list()
+    assert raw.headers.get("X-REQUEST-ID") == raw.request_id
+    async with await client.chat.completions.create(
+        model=MODEL, messages=MSGS, stream=True
+    ) as stream:
+        assert stream.headers.get("Content-Type") == "text/event-stream"
+    server.push(ErrorReply(429, "slow down", headers={"Retry-After": "0"}))
+    with pytest.raises(g.RateLimitError) as info:
+        await client.models.list()
+    assert info.value.headers.get("RETRY-AFTER") == "0"
+    assert info.value.response.headers.get("Retry-After") == "0"
+    # the official SDK's httpx types where SDK code passes them
+    timed = await client.models.list(timeout=httpx.Timeout(30.0, read=10.0))
+    assert timed.data
+    response = await client.get("/openai/v1/models", cast_to=httpx.Response)
+    assert response.status_code == 200 and response.json()["object"] == "list"
+    assert response.headers.get("Content-Type", "").startswith("application/json")
+
+
 # ----------------------------------------------------------------------------- model_dump
 
 

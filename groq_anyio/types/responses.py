@@ -362,9 +362,12 @@ class Response(GroqModel, dict=True, gc=True):
 
     @property
     def headers(self) -> dict[str, str]:
-        """The response headers (lower-case names); empty if not from an HTTP response."""
+        """The response headers (lower-case names, case-insensitive lookups); empty if not
+        from an HTTP response."""
+        from .._headers import Headers
+
         raw = self.__dict__.get("_raw")
-        return {} if raw is None else dict(raw.headers)
+        return Headers() if raw is None else Headers(raw.headers)
 
     @property
     def http_version(self) -> str | None:
