@@ -329,3 +329,27 @@ def test_shape_rejects_a_document_missing_a_metric() -> None:
     del doc["ttfts"]
     with pytest.raises(msgspec.ValidationError):
         validate_result(doc, ["ttft"], [99])
+
+
+def test_progress_bar_only_on_a_terminal() -> None:
+    import io
+
+    from groq_anyio._harness._output import Progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    piped = io.StringIO()
+    bar = Progress(3, out=piped)
+    for i in range(1, 4):
+        bar(i)
+    bar.close()
+    assert piped.getvalue() == ""
+    tty = Tty()
+    bar = Progress(3, out=tty)
+    bar(1)
+    bar(3)
+    text = tty.getvalue()
+    assert text.startswith("\r[") and "] 1/3" in text and text.endswith("] 3/3\n")
+    assert Progress(3, enabled=False, out=tty).enabled is False  # --disable-tqdm

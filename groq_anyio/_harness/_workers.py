@@ -84,14 +84,14 @@ def run_workers(cfg: RunConfig, n: int) -> list[WorkerOutput]:
         assert proc.stdin is not None
         proc.stdin.write(job)
         proc.stdin.close()
+        proc.stdin = None  # (communicate() below must not touch it again)
         procs.append(proc)
     outputs = []
     interrupted = False
     for proc in procs:
         while True:
             try:
-                data = proc.stdout.read() if proc.stdout is not None else b""
-                proc.wait()
+                data, _ = proc.communicate()  # (can be called again after an interruption)
                 break
             except KeyboardInterrupt:  # the workers got it too: collect what they measured
                 interrupted = True
