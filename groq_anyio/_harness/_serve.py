@@ -22,7 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jitter", type=float, default=0.0, help="seconds (std of each gap)")
     p.add_argument("--output-tokens", type=int, default=64)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--record", action="store_true", help="record send times (GET /openai/v1/_paced/sends)")
+    p.add_argument(
+        "--record", action="store_true", help="record send times (GET /openai/v1/_paced/sends)"
+    )
     p.add_argument("--no-http2", dest="http2", action="store_false", default=True)
     p.add_argument("--backend", default="asyncio")
     args = p.parse_args(argv)
