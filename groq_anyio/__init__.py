@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from ._errors import GroqError as GroqError
     from ._errors import InternalServerError as InternalServerError
     from ._errors import InvalidParameterError as InvalidParameterError
+    from ._errors import ModelCapabilityError as ModelCapabilityError
     from ._errors import ModelNotFoundError as ModelNotFoundError
     from ._errors import NotFoundError as NotFoundError
     from ._errors import PermissionDeniedError as PermissionDeniedError
@@ -98,6 +99,7 @@ _LAZY: dict[str, str] = {
     "GroqError": "_errors",
     "InternalServerError": "_errors",
     "InvalidParameterError": "_errors",
+    "ModelCapabilityError": "_errors",
     "ModelNotFoundError": "_errors",
     "NotFoundError": "_errors",
     "PermissionDeniedError": "_errors",
@@ -159,6 +161,7 @@ __all__ = [
     # errors
     "GroqError",
     "InvalidParameterError",
+    "ModelCapabilityError",
     "ClientClosedError",
     "APIError",
     "APIConnectionError",

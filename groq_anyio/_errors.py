@@ -37,6 +37,7 @@ __all__ = [
     "GroqError",
     "InternalServerError",
     "InvalidParameterError",
+    "ModelCapabilityError",
     "ModelNotFoundError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -64,6 +65,19 @@ class InvalidParameterError(GroqError, ValueError):
         self.param = param
         self.message = message
         super().__init__(f"{param}: {message}")
+
+
+class ModelCapabilityError(InvalidParameterError):
+    """The request asks ``model`` for something Groq documents it cannot do (images to a model
+    without vision, a prompt far beyond its context window, a chat model for transcription, ...).
+
+    Raised before sending, only for models the client knows (see ``docs/usage.md``); pass
+    ``check_capabilities=False`` to the call to send it anyway.
+    """
+
+    def __init__(self, param: str, message: str, *, model: str) -> None:
+        self.model = model
+        super().__init__(param, message)
 
 
 class ClientClosedError(GroqError, RuntimeError):

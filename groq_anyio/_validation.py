@@ -20,6 +20,7 @@ import re
 from typing import Any, NoReturn
 
 from ._errors import InvalidParameterError
+from ._jsonschema import check_schema
 from .types.chat import ChatCompletionMessage, ChatCompletionMessageToolCall, FunctionCall
 from .types.chat_params import (
     AssistantMessage,
@@ -54,6 +55,7 @@ from .types.shared import FunctionDefinition
 __all__ = [
     "CHAT_ROLES",
     "CHAT_TOOL_TYPES",
+    "IMAGE_DETAILS",
     "MAX_BASE64_IMAGE_BYTES",
     "MAX_IMAGES_PER_REQUEST",
     "REASONING_EFFORTS",
@@ -72,6 +74,8 @@ RESPONSE_FORMAT_TYPES = frozenset({"text", "json_object", "json_schema"})
 REASONING_FORMATS = frozenset({"hidden", "raw", "parsed"})
 REASONING_EFFORTS = frozenset({"none", "default", "low", "medium", "high"})
 SERVICE_TIERS = frozenset({"auto", "on_demand", "flex", "performance"})
+#: ``image_url.detail`` values
+IMAGE_DETAILS = frozenset({"auto", "low", "high"})
 MAX_TOOLS = 128
 MAX_STOP = 4
 #: vision: images per request, and the size of base64 (``data:``) images in one request
@@ -155,12 +159,12 @@ def _check_choice(param: str, v: object, allowed: frozenset[str]) -> None:
 # Paths such as ``messages[3].content[1].text`` are only formatted when a check fails.
 
 
-def _check_parts(i: int, content: object, allowed: frozenset[str]) -> tuple[int, int]:
+def _check_parts(i: int, content: object, allowed: frozenset[str]) -> tuple[int, int, int]:
     """Content of ``messages[i]`` that is not a ``str``: must be a list of known parts.
 
-    Returns the number of image parts and the length of their ``data:`` URLs.
+    Returns the number of image parts, the length of their ``data:`` URLs and of the text.
     """
-    images = b64 = 0
+    images = b64 = chars = 0
     if content is None or content is _MISSING:
         _fail(f"messages[{i}].content", "is required")
     if not isinstance(content, (list, tuple)):
@@ -174,18 +178,24 @@ def _check_parts(i: int, content: object, allowed: frozenset[str]) -> tuple[int,
             if not isinstance(kind, str) or kind not in _ALL_PARTS:
                 _fail(f"messages[{i}].content[{j}].type", f"unknown content part type {kind!r}")
             if kind == "text":
-                if not isinstance(part.get("text"), str):
+                text = part.get("text")
+                if not isinstance(text, str):
                     _fail(f"messages[{i}].content[{j}].text", "must be a string")
+                chars += len(text)
             elif kind == "image_url":
                 image = part.get("image_url")
                 if isinstance(image, dict):
                     url = image.get("url")
                     if not isinstance(url, str):
                         _fail(f"messages[{i}].content[{j}].image_url.url", "must be a string")
+                    detail = image.get("detail")
                 elif type(image) is ImageURL:
                     url = image.url
+                    detail = image.detail
                 else:
                     _fail(f"messages[{i}].content[{j}].image_url", "must be an object with a url")
+                if detail is not None and detail not in IMAGE_DETAILS:
+                    _bad_detail(i, j, detail)
                 images += 1
                 if url[:5] == "data:":
                     b64 += len(url)
@@ -208,21 +218,36 @@ def _check_parts(i: int, content: object, allowed: frozenset[str]) -> tuple[int,
                 url = part.image_url.url
                 if isinstance(url, str) and url[:5] == "data:":
                     b64 += len(url)
+                detail = part.image_url.detail
+                if detail is not None and detail not in IMAGE_DETAILS:
+                    _bad_detail(i, j, detail)
+            elif kind == "text" and isinstance(part.text, str):
+                chars += len(part.text)
         if kind not in allowed:
             _fail(
                 f"messages[{i}].content[{j}].type",
                 f"{kind!r} parts are not allowed in a {_ROLE_OF_ALLOWED[allowed]} message",
             )
-    return images, b64
+    return images, b64, chars
 
 
-def _check_tool_calls(i: int, calls: object) -> None:
+def _bad_detail(i: int, j: int, detail: object) -> NoReturn:
+    _fail(
+        f"messages[{i}].content[{j}].image_url.detail",
+        f"must be one of {sorted(IMAGE_DETAILS)}, got {detail!r}",
+    )
+
+
+def _check_tool_calls(i: int, calls: object, ids: set[str]) -> None:
+    """Check an assistant message's ``tool_calls``; add their ids to ``ids``."""
     if not isinstance(calls, (list, tuple)):
         _fail(f"messages[{i}].tool_calls", f"must be a list, not {type(calls).__name__}")
     for k, call in enumerate(calls):
         if isinstance(call, dict):
-            if not isinstance(call.get("id"), str):
+            call_id = call.get("id")
+            if not isinstance(call_id, str):
                 _fail(f"messages[{i}].tool_calls[{k}].id", "must be a string")
+            ids.add(call_id)
             fn = call.get("function")
             if isinstance(fn, dict):
                 if not isinstance(fn.get("name"), str):
@@ -238,19 +263,23 @@ def _check_tool_calls(i: int, calls: object) -> None:
                     f"messages[{i}].tool_calls[{k}].function",
                     "must be an object with name and arguments",
                 )
-        elif not isinstance(call, _TOOL_CALL_STRUCTS):
+        elif isinstance(call, _TOOL_CALL_STRUCTS):
+            ids.add(call.id)
+        else:
             _fail(
                 f"messages[{i}].tool_calls[{k}]",
                 f"must be a tool call object, not {type(call).__name__}",
             )
 
 
-def _check_messages(messages: object) -> None:
+def _check_messages(messages: object) -> tuple[int, int]:
+    """Check ``messages``; return the number of images and the length of the text."""
     if not isinstance(messages, (list, tuple)):
         _fail("messages", f"must be a list of messages, not {type(messages).__name__}")
     if not messages:
         _fail("messages", "must contain at least one message")
-    images = b64 = 0
+    images = b64 = chars = 0
+    call_ids: set[str] | None = None  # the ids of the tool calls made so far
     for i, m in enumerate(messages):
         if isinstance(m, dict):
             role = m.get("role")
@@ -268,14 +297,23 @@ def _check_messages(messages: object) -> None:
         if name is not None and not isinstance(name, str):
             _fail(f"messages[{i}].name", "must be a string")
         if role == "user" or role == "tool":
-            if not isinstance(content, str):
-                n_images, n_bytes = _check_parts(i, content, _ALL_PARTS)
+            if isinstance(content, str):
+                chars += len(content)
+            else:
+                n_images, n_bytes, n_chars = _check_parts(i, content, _ALL_PARTS)
                 images += n_images
                 b64 += n_bytes
+                chars += n_chars
             if role == "tool":
                 tcid = m.get("tool_call_id") if isinstance(m, dict) else m.tool_call_id
                 if not isinstance(tcid, str):
                     _fail(f"messages[{i}].tool_call_id", "a tool message needs a string id")
+                if call_ids is None or tcid not in call_ids:
+                    _fail(
+                        f"messages[{i}].tool_call_id",
+                        f"{tcid!r} answers no tool call: no earlier assistant message has a "
+                        "tool call with that id",
+                    )
         elif role == "assistant":
             if isinstance(m, dict):
                 tool_calls = m.get("tool_calls")
@@ -289,13 +327,19 @@ def _check_messages(messages: object) -> None:
                         f"messages[{i}].content",
                         "an assistant message needs content or tool_calls",
                     )
-            elif not isinstance(content, str):
-                _check_parts(i, content, _TEXT_PARTS)
+            elif isinstance(content, str):
+                chars += len(content)
+            else:
+                chars += _check_parts(i, content, _TEXT_PARTS)[2]
             if tool_calls is not None:
-                _check_tool_calls(i, tool_calls)
+                if call_ids is None:
+                    call_ids = set()
+                _check_tool_calls(i, tool_calls, call_ids)
         elif role == "system" or role == "developer":
-            if not isinstance(content, str):
-                _check_parts(i, content, _TEXT_PARTS)
+            if isinstance(content, str):
+                chars += len(content)
+            else:
+                chars += _check_parts(i, content, _TEXT_PARTS)[2]
         elif role == "function":
             if not isinstance(name, str):
                 _fail(f"messages[{i}].name", "a function message needs the function name")
@@ -313,6 +357,7 @@ def _check_messages(messages: object) -> None:
             f"base64 images may total at most {MAX_BASE64_IMAGE_BYTES // (1024 * 1024)} MB per "
             f"request, got {b64 / 1e6:.1f} MB: shrink them or pass URLs",
         )
+    return images, chars
 
 
 # ------------------------------------------------------------------------------- tools
@@ -335,10 +380,7 @@ def _check_function(where: str, k: int, suffix: str, fn: object) -> str:
     if not isinstance(name, str) or not _function_name_ok(name):
         _fail(f"{where}[{k}]{suffix}.name", "must be 1-64 characters of a-z, A-Z, 0-9, '_' or '-'")
     if parameters is not None:
-        if not isinstance(parameters, dict):
-            _fail(f"{where}[{k}]{suffix}.parameters", "must be a JSON Schema object (a dict)")
-        if parameters and parameters.get("type") != "object":
-            _fail(f"{where}[{k}]{suffix}.parameters", 'must be a JSON Schema with "type": "object"')
+        check_schema(f"{where}[{k}]{suffix}.parameters", parameters, root_object=True)
     if description is not None and not isinstance(description, str):
         _fail(f"{where}[{k}]{suffix}.description", "must be a string")
     if strict is not None and type(strict) is not bool:
@@ -437,8 +479,7 @@ def _check_response_format(rf: object) -> None:
         _fail("response_format.json_schema", "is required for type json_schema")
     if not isinstance(name, str) or not name:
         _fail("response_format.json_schema.name", "must be a non-empty string")
-    if not isinstance(schema, dict):
-        _fail("response_format.json_schema.schema", "must be a JSON Schema object (a dict)")
+    check_schema("response_format.json_schema.schema", schema)
     _check_bool("response_format.json_schema.strict", strict)
 
 
@@ -482,11 +523,15 @@ def _check_object(param: str, v: object, struct: type) -> None:
         _fail(param, f"must be a dict or {struct.__name__}, not {type(v).__name__}")
 
 
-def validate_chat_request(req: ChatCompletionRequest) -> None:
+def validate_chat_request(req: ChatCompletionRequest) -> tuple[int, int]:
     """Check a chat completion request; raise :class:`InvalidParameterError` on the first problem.
 
     Args:
         req: The request about to be encoded and sent.
+
+    Returns:
+        The number of image parts and the length (characters) of the messages' text, for the
+        model checks that follow (:mod:`groq_anyio._capabilities`).
 
     Raises:
         InvalidParameterError: with ``param`` naming the offending field.
@@ -494,7 +539,7 @@ def validate_chat_request(req: ChatCompletionRequest) -> None:
     model = req.model
     if not isinstance(model, str) or not model:
         _fail("model", "must be a non-empty string")
-    _check_messages(req.messages)
+    shape = _check_messages(req.messages)
 
     # --- sampling ---
     if req.temperature is not None:
@@ -572,6 +617,7 @@ def validate_chat_request(req: ChatCompletionRequest) -> None:
             _fail("documents", f"must be a list, not {type(docs).__name__}")
         for i, doc in enumerate(docs):
             _check_object(f"documents[{i}]", doc, Document)
+    return shape
 
 
 def validate_header_value(name: object, value: object, param: str = "headers") -> None:

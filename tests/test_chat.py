@@ -8,6 +8,7 @@ import traceback
 
 import anyio
 import pytest
+import trustme
 
 import groq_anyio as g
 from groq_anyio import AsyncGroq
@@ -95,7 +96,10 @@ async def test_every_parameter_is_sent(server: GroqTestServer, client: AsyncGroq
         disable_tool_validation=True,
     )
     server.push(ChatScript(text='{"ok": true}'))  # JSON mode replies are checked to be JSON
-    await client.chat.completions.create(model=MODEL, messages=MSGS, **params)  # type: ignore[call-overload]
+    # (every parameter at once, whatever the model supports: the wire is what is tested)
+    await client.chat.completions.create(  # type: ignore[call-overload]
+        model=MODEL, messages=MSGS, check_capabilities=False, **params
+    )
     sent = server.requests[-1].json()
     expected = {k: v for k, v in params.items() if v is not None}
     for key, value in expected.items():
@@ -334,9 +338,11 @@ async def test_key_not_logged(
 
 
 @pytest.mark.parametrize("http2", [False, True])
-async def test_tls(
-    server_ssl_context: ssl.SSLContext, client_ssl_context: ssl.SSLContext, http2: bool
-) -> None:
+async def test_tls(server_ssl_context: ssl.SSLContext, ca: trustme.CA, http2: bool) -> None:
+    # a caller's context is used as given (never changed): its ALPN list picks the protocol
+    client_ssl_context = ssl.create_default_context()
+    ca.configure_trust(client_ssl_context)
+    client_ssl_context.set_alpn_protocols(["h2", "http/1.1"] if http2 else ["http/1.1"])
     async with GroqTestServer(ssl_context=server_ssl_context, http2=True) as srv:
         url = srv.base_url.replace("127.0.0.1", "localhost")
         async with AsyncGroq(

@@ -709,8 +709,19 @@ def test_valid_message_lists_pass(messages: list[dict[str, Any]], structs: bool)
         for p in m["content"]
         if p["type"] == "image_url"
     )
+    # a tool message must answer a tool call of an earlier assistant message
+    unanswered = None
+    seen: set[str] = set()
+    for i, m in enumerate(messages):
+        seen.update(c["id"] for c in m.get("tool_calls") or [])
+        if m["role"] == "tool" and m["tool_call_id"] not in seen:
+            unanswered = i
+            break
     if structs:
         messages = [_as_struct(m) for m in messages]
+    if unanswered is not None:
+        assert_fails(f"messages[{unanswered}].tool_call_id", messages=messages)
+        return
     if images > 5:  # Groq takes at most 5 images per request
         with pytest.raises(InvalidParameterError, match="at most 5 images"):
             validate_chat_request(req(messages=messages))

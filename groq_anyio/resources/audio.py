@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypeVar, overl
 import anyio.to_thread
 import msgspec
 
+from .._capabilities import check_transcription_model
 from .._client import NOT_GIVEN, NotGiven, start_timings
 from .._config import Timeout
 from .._errors import InvalidParameterError
@@ -97,6 +98,7 @@ class Transcriptions(APIResource):
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, str] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        check_capabilities: bool = True,
     ) -> str: ...
 
     @overload
@@ -115,6 +117,7 @@ class Transcriptions(APIResource):
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, str] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        check_capabilities: bool = True,
     ) -> Transcription: ...
 
     async def create(
@@ -132,6 +135,7 @@ class Transcriptions(APIResource):
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, str] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        check_capabilities: bool = True,
     ) -> Transcription | str:
         """Transcribe audio: ``file`` (uploaded) or ``url`` (fetched by Groq), exactly one.
 
@@ -154,6 +158,8 @@ class Transcriptions(APIResource):
             extra_query: Additional query parameters.
             extra_body: Additional form fields (they replace same-named ones).
             timeout: The call's total deadline (seconds or a :class:`~groq_anyio.Timeout`).
+            check_capabilities: ``False`` skips the check that a model the client knows
+                is a Whisper (speech-to-text) model.
 
         Raises:
             InvalidParameterError: A wrong argument or an unusable file, before any request.
@@ -175,6 +181,7 @@ class Transcriptions(APIResource):
             extra_query=extra_query,
             extra_body=extra_body,
             timeout=timeout,
+            check_capabilities=check_capabilities,
         )
 
 
@@ -200,6 +207,7 @@ class Translations(APIResource):
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, str] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        check_capabilities: bool = True,
     ) -> str: ...
 
     @overload
@@ -216,6 +224,7 @@ class Translations(APIResource):
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, str] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        check_capabilities: bool = True,
     ) -> Translation: ...
 
     async def create(
@@ -231,6 +240,7 @@ class Translations(APIResource):
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, str] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        check_capabilities: bool = True,
     ) -> Translation | str:
         """Translate audio into English text; arguments as for ``transcriptions.create``.
 
@@ -257,6 +267,7 @@ class Translations(APIResource):
             extra_query=extra_query,
             extra_body=extra_body,
             timeout=timeout,
+            check_capabilities=check_capabilities,
         )
 
 
@@ -291,6 +302,7 @@ async def _create(
     extra_query: Mapping[str, Any] | None,
     extra_body: Mapping[str, str] | None,
     timeout: float | Timeout | NotGiven | None,
+    check_capabilities: bool = True,
 ) -> _T | str:
     timings = start_timings()
     fields = _form_fields(
@@ -304,6 +316,8 @@ async def _create(
         timestamp_granularities=timestamp_granularities,
         extra_body=extra_body,
     )
+    if check_capabilities:
+        check_transcription_model(model)
     text_format = response_format in _TEXT_FORMATS
     raw, data = await post_form(
         client,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 import msgspec
 
+from .._capabilities import check_chat_request
 from .._client import NOT_GIVEN, NotGiven, start_timings
 from .._config import Timeout
 from .._errors import InvalidParameterError
@@ -81,6 +82,7 @@ class Completions(APIResource):
         extra_body: Mapping[str, Any] | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        check_capabilities: bool = True,
     ) -> ChatStream: ...
 
     @overload
@@ -128,6 +130,7 @@ class Completions(APIResource):
         extra_body: Mapping[str, Any] | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        check_capabilities: bool = True,
     ) -> ChatCompletion: ...
 
     @overload
@@ -175,6 +178,7 @@ class Completions(APIResource):
         extra_body: Mapping[str, Any] | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        check_capabilities: bool = True,
     ) -> ChatCompletion | ChatStream: ...
 
     async def create(
@@ -221,6 +225,7 @@ class Completions(APIResource):
         extra_body: Mapping[str, Any] | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        check_capabilities: bool = True,
     ) -> ChatCompletion | ChatStream:
         """Create a chat completion; with ``stream=True`` a :class:`ChatStream` to iterate.
 
@@ -228,6 +233,11 @@ class Completions(APIResource):
         ``None`` means "not sent". Everything is validated before any byte goes out.
         ``timeout`` (the whole call's deadline, retries and waits included) and
         ``max_retries`` override the client's for this call.
+
+        What the model cannot do is refused before sending too, for the models the client
+        knows (:class:`~groq_anyio.ModelCapabilityError`: images to a model without vision, a
+        prompt clearly beyond the context window, ...); ``check_capabilities=False`` skips
+        those checks (unknown models are never refused on capabilities).
 
         ``response_format`` may also be a msgspec Struct type (or a
         :class:`~groq_anyio.helpers.StructuredOutput`): its JSON schema is sent and the reply is
@@ -291,7 +301,9 @@ class Completions(APIResource):
             top_p=top_p,
             user=user,
         )
-        validate_chat_request(request)
+        images, chars = validate_chat_request(request)
+        if check_capabilities:
+            check_chat_request(client, request, images, chars)
         options = client._request_options(timeout, extra_headers, extra_query, max_retries)
         body = encode_json(request, extra_body)
         if stream:

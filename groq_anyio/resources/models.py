@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import msgspec
 
+from .._capabilities import learn_models
 from .._client import NOT_GIVEN, NotGiven
 from .._config import Timeout
 from ..types.models import Model, ModelDeleted, ModelList
@@ -40,8 +41,12 @@ class Models(APIResource):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> ModelList:
-        """Every model the API key can use (``for model in await client.models.list():``)."""
-        return await request_json(
+        """Every model the API key can use (``for model in await client.models.list():``).
+
+        The client remembers each model's ``context_window`` for the checks made before
+        sending a chat request (see :class:`~groq_anyio.ModelCapabilityError`).
+        """
+        page: ModelList = await request_json(
             self._client,
             b"GET",
             _PATH,
@@ -50,6 +55,8 @@ class Models(APIResource):
             extra_query=extra_query,
             timeout=timeout,
         )
+        learn_models(self._client, page.data)
+        return page
 
     async def retrieve(
         self,
@@ -66,7 +73,7 @@ class Models(APIResource):
             NotFoundError: No such model (``ModelNotFoundError`` when Groq says so).
         """
         segment = path_id("model", model)
-        return await request_json(
+        found: Model = await request_json(
             self._client,
             b"GET",
             f"{_PATH}/{segment}",
@@ -75,6 +82,8 @@ class Models(APIResource):
             extra_query=extra_query,
             timeout=timeout,
         )
+        learn_models(self._client, (found,))
+        return found
 
     async def delete(
         self,
