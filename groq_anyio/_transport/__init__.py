@@ -6,6 +6,7 @@ or trio; inside it, only :mod:`._backends` touches asyncio or trio directly.
 
 from __future__ import annotations
 
+from . import _httpcore  # noqa: F401  # (first: it imports httpcore)
 from ._pool import PoolStats
 from ._transport import RawResponse, Transport, create_ssl_context, map_exception, now_ns
 

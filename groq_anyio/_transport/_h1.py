@@ -491,7 +491,14 @@ class _Body:
             if self._closed:
                 raise StopAsyncIteration
             try:
-                await conn._more(self._extensions["timeout"].get("read"))
+                # (conn._more, inlined: one await level less per network read)
+                if conn._error is not None:
+                    raise conn._error
+                if conn._eof:
+                    raise conn._cut_short()
+                await conn._pump(self._extensions["timeout"].get("read"))
+                if conn._error is not None:
+                    raise conn._error
             except BaseException:
                 self._closed = True
                 with anyio.CancelScope(shield=True):

@@ -23,11 +23,38 @@ Internals relied on (httpcore 1.0.9):
 
 from __future__ import annotations
 
-import httpcore
+import sys
 
 __all__ = ["KNOWN_HTTPCORE", "TESTED_HTTPCORE"]
 
 #: the httpcore releases whose internals are known (the suite ran against each)
 TESTED_HTTPCORE = ("1.0.9",)
+
+
+def _import_httpcore() -> None:
+    """Import httpcore, without the eager ``import trio`` of its lock module when nothing has
+    imported trio yet (about a third of creating the first client when trio is installed).
+
+    Only httpcore's own locks and shields use that import, and on the known releases this
+    package never runs them: every lock of our connections is :mod:`._locks`', and the
+    trio network code is ours (:mod:`._backends._trio`). On any other release the lock module
+    is loaded again, with trio.
+    """
+    if "httpcore" in sys.modules or "trio" in sys.modules:
+        return
+    sys.modules["trio"] = None  # type: ignore[assignment]  # makes `import trio` fail
+    try:
+        import httpcore
+    finally:
+        del sys.modules["trio"]
+    if httpcore.__version__ not in TESTED_HTTPCORE:  # pragma: no cover
+        import importlib
+
+        importlib.reload(sys.modules["httpcore._synchronization"])
+
+
+_import_httpcore()
+
+import httpcore  # noqa: E402
 
 KNOWN_HTTPCORE = httpcore.__version__ in TESTED_HTTPCORE

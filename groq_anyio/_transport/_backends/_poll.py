@@ -24,9 +24,7 @@ def is_readable(sock: socket.socket | None) -> bool:
     return bool(readable)
 
 
-_HANGUP = (
-    getattr(select, "POLLRDHUP", 0) | select.POLLHUP | select.POLLERR if _USE_POLL else 0
-)
+_HANGUP = getattr(select, "POLLRDHUP", 0) | select.POLLHUP | select.POLLERR if _USE_POLL else 0
 
 
 def peer_closed(sock: socket.socket | None) -> bool:
