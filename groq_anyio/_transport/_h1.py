@@ -38,6 +38,7 @@ import anyio
 import httpcore
 
 from ._request import BytesBody
+from ._scrub import scrub
 
 __all__ = ["HTTP11Connection", "NotSent", "PARSERS", "available_parser"]
 
@@ -213,8 +214,12 @@ class _H11Adapter:
             if event is h11.NEED_DATA or event is h11.PAUSED:
                 return
             if isinstance(event, h11.Response):
+                headers = list(event.headers.raw_items())
+                # (h11 bounds a head still incomplete; one that arrives whole is bounded here)
+                if sum(len(k) + len(v) + 4 for k, v in headers) > conn._max_header_bytes:
+                    raise HeadTooLarge(f"the response head is over {conn._max_header_bytes} bytes")
                 conn._status = event.status_code
-                conn._raw_headers = list(event.headers.raw_items())
+                conn._raw_headers = headers
                 conn._headers_done = True
             elif isinstance(event, h11.Data):
                 conn._body.append(bytes(event.data))
@@ -343,7 +348,8 @@ class HTTP11Connection:
             read_timeout = timeouts.get("read")
             while not self._headers_done:
                 await self._more(read_timeout)
-        except BaseException:
+        except BaseException as exc:
+            scrub(exc)  # the request head was a local of the frames that wrote it
             with anyio.CancelScope(shield=True):
                 await self._close()
             raise

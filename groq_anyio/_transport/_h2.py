@@ -45,6 +45,7 @@ from httpcore._async.http2 import HTTPConnectionState  # (see _httpcore.py)
 
 from ._backends._base import WRITE_GRACE
 from ._locks import FastLock, FastSemaphore
+from ._scrub import scrub
 
 __all__ = ["HTTP2Connection"]
 
@@ -141,6 +142,7 @@ class HTTP2Connection(httpcore.AsyncHTTP2Connection):
             await self._send_request_body(request=request, stream_id=stream_id)
             status, headers = await self._receive_response(request=request, stream_id=stream_id)
         except BaseException as exc:
+            scrub(exc)  # the encoded request headers were locals of the frames that wrote them
             with anyio.CancelScope(shield=True):
                 await self._response_closed(stream_id)
             if isinstance(exc, h2.exceptions.H2Error):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import ssl
 import time
-import traceback
 from collections.abc import AsyncIterable, Iterable, Mapping
 from typing import Any, Final
 from urllib.parse import quote, urlencode
@@ -29,6 +28,7 @@ from .._version import __version__
 from ._h1 import available_parser
 from ._pool import ConnectionPool, PooledStream, PoolStats
 from ._request import build_request
+from ._scrub import scrub
 from ._tls import create_ssl_context
 
 __all__ = ["RawResponse", "Transport", "create_ssl_context"]
@@ -181,21 +181,6 @@ def _is_protocol_library_error(exc: BaseException) -> bool:
     (a last line of defence: they must never reach the user raw)."""
     module = type(exc).__module__.split(".", 1)[0]
     return module in ("h2", "hpack", "hyperframe", "h11", "httptools")
-
-
-def scrub(exc: BaseException) -> None:
-    """Clear the local variables of the finished frames in ``exc``'s traceback and in those of
-    its cause and context: the request head (with the Authorization header) lives in the locals
-    of the frames that build and write it, and error reporters (Sentry, rich, pytest
-    --showlocals) record locals."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        tb = current.__traceback__
-        if tb is not None:
-            traceback.clear_frames(tb)
-        current = current.__cause__ or current.__context__
 
 
 class Transport:

@@ -39,12 +39,21 @@ _cache: dict[str, Backend] = {}
 
 def get_backend(name: str = "auto") -> Backend:
     """The backend called ``name``; ``"auto"``: the one for the running event loop."""
-    if name == "auto":
-        import sniffio
+    backend = _cache.get(name)
+    if backend is not None and name == "anyio":
+        return backend
+    import sniffio
 
-        name = sniffio.current_async_library()
-        if name not in ("asyncio", "trio"):  # pragma: no cover - curio and friends
-            name = "anyio"
+    running = sniffio.current_async_library()
+    if name == "auto":
+        name = running if running in ("asyncio", "trio") else "anyio"
+    elif name != "anyio" and name != running:
+        from ..._errors import InvalidParameterError
+
+        raise InvalidParameterError(
+            "network_backend",
+            f"is {name!r}, but the running event loop is {running}: use 'auto' or 'anyio'",
+        )
     backend = _cache.get(name)
     if backend is not None:
         return backend
