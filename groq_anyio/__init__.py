@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from ._errors import RequestTooLargeError as RequestTooLargeError
     from ._errors import ServiceUnavailableError as ServiceUnavailableError
     from ._errors import ToolUseFailedError as ToolUseFailedError
+    from ._errors import UnexpectedRedirectError as UnexpectedRedirectError
     from ._errors import UnprocessableEntityError as UnprocessableEntityError
     from ._health import HealthStatus as HealthStatus
     from ._ratelimit import RateLimitSnapshot as RateLimitSnapshot
@@ -108,6 +109,7 @@ _LAZY: dict[str, str] = {
     "ServiceUnavailableError": "_errors",
     "ToolUseFailedError": "_errors",
     "UnprocessableEntityError": "_errors",
+    "UnexpectedRedirectError": "_errors",
     "BinaryResponse": "_download",
     "HealthStatus": "_health",
     "RateLimitSnapshot": "_ratelimit",
@@ -183,6 +185,7 @@ __all__ = [
     "ConflictError",
     "RequestTooLargeError",
     "UnprocessableEntityError",
+    "UnexpectedRedirectError",
     "FailedDependencyError",
     "RateLimitError",
     "FlexCapacityError",

@@ -75,6 +75,17 @@ class RedactedBytes(bytes):
 
     __str__ = __repr__
 
+    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
+        # pickled (an exception carrying request headers, a worker queue) as the mask, never
+        # as the key; copies stay the same object (it is immutable), so they keep working
+        return (RedactedBytes, (b"<redacted>",))
+
+    def __copy__(self) -> RedactedBytes:
+        return self
+
+    def __deepcopy__(self, memo: object) -> RedactedBytes:
+        return self
+
 
 class Timeout(msgspec.Struct, frozen=True):
     """Time limits, in seconds (``None`` = no limit).
@@ -216,7 +227,9 @@ DEFAULT_CIRCUIT_BREAKER: Final = CircuitBreakerConfig()
 
 
 def _is_loopback(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost.") or host.lower().endswith(".localhost"):
+    """Only ``localhost`` itself and literal loopback addresses: ``localhost.``,
+    ``evil.localhost`` and the like go to the system resolver, which may answer anything."""
+    if host.lower() == "localhost":
         return True
     import ipaddress  # (only when a client is created)
 
@@ -280,6 +293,11 @@ def parse_base_url(url: str, *, allow_insecure_http: bool) -> tuple[str, str, st
 
     if not isinstance(url, str) or not url.strip():
         raise InvalidParameterError("base_url", "must be a non-empty URL string")
+    if any(c <= " " or c == "\x7f" for c in url.strip()):
+        # urlsplit would silently drop CR, LF and tab, and a space or NUL fails every call
+        raise InvalidParameterError(
+            "base_url", "must not contain spaces or control characters (percent-encode them)"
+        )
     try:
         parts = urlsplit(url.strip())
         port = parts.port

@@ -47,6 +47,7 @@ __all__ = [
     "ServiceUnavailableError",
     "ToolUseFailedError",
     "UnprocessableEntityError",
+    "UnexpectedRedirectError",
     "make_status_error",
 ]
 
@@ -245,6 +246,17 @@ class ErrorResponseInfo:
         return f"<ErrorResponseInfo [{self.status_code}]>"
 
 
+class UnexpectedRedirectError(APIStatusError):
+    """3xx: the server (or a proxy in front of it) redirected the request. Redirects are not
+    followed (the request carries the API key and a billed body), so this names the status and
+    ``location`` (the ``Location`` header, ``None`` if absent): usually ``base_url`` is wrong
+    (``http`` for ``https``, a missing path, an old host). Never retried."""
+
+    def __init__(self, message: str, *, location: str | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.location = location
+
+
 class BadRequestError(APIStatusError):
     pass
 
@@ -413,6 +425,17 @@ def make_status_error(
         "partial": partial,
         "failed_generation": failed if isinstance(failed, str) else None,
     }
+    if 300 <= status_code < 400 and not in_stream:
+        location = headers.get("location") if headers is not None else None
+        redirect = UnexpectedRedirectError(
+            f"unexpected redirect: HTTP {status_code} to {location!r} (redirects are not "
+            "followed; check base_url)",
+            location=location,
+            retry_after=retry_after,
+            **kw,
+        )
+        redirect.retryable = False
+        return redirect
     err = cls(message, retry_after=retry_after, **kw)
     err.retryable = status_code in _RETRYABLE_STATUS
     if headers is not None:

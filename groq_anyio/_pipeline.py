@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 import anyio
 import msgspec
 
-from ._config import DEFAULT_RETRY, RetryPolicy, Timeout
+from ._config import DEFAULT_RETRY, RedactedBytes, RetryPolicy, Timeout
 from ._errors import (
     APIError,
     APIStatusError,
@@ -139,20 +139,70 @@ def retry_after_seconds(headers: dict[str, str]) -> float | None:
         return None
 
 
+_MASK: Final = b"<redacted>"
+
+
+def _credentials(sent: Iterable[tuple[bytes, bytes]]) -> list[bytes]:
+    """The credentials a request carried: its ``RedactedBytes`` header values (the
+    ``Authorization`` header, a custom ``api_key``'s headers) and their bearer tokens."""
+    found: list[bytes] = []
+    for _, value in sent:
+        if isinstance(value, RedactedBytes):
+            plain = bytes(value)
+            if plain[:7].lower() == b"bearer ":
+                plain = plain[7:].strip()
+            if len(plain) >= 8:
+                found.append(plain)
+    return found
+
+
+def _scrub(
+    body: bytes, headers: dict[str, str], sent: Iterable[tuple[bytes, bytes]]
+) -> tuple[bytes, dict[str, str]]:
+    """``body`` and ``headers`` of an error response with the request's own credentials masked
+    (a server or proxy that echoes the ``Authorization`` value in a 401 message or a header):
+    everything the exception is built from, so its message, ``body``, ``headers``,
+    ``response`` and its pickle never show the key. The key is only a local of this
+    function, which does not raise, so no traceback frame keeps it."""
+    secrets = _credentials(sent)
+    if not secrets:
+        return body, headers
+    for secret in secrets:
+        if secret in body:
+            body = body.replace(secret, _MASK)
+    text = [s.decode("latin-1") for s in secrets]
+    masked: dict[str, str] | None = None
+    for name, value in headers.items():
+        for t in text:
+            if t in value:
+                if masked is None:
+                    masked = dict(headers)
+                value = masked[name] = value.replace(t, "<redacted>")
+    return body, headers if masked is None else masked
+
+
 async def error_from_response(
-    raw: RawResponse, snap: RateLimitSnapshot | None = None, now: float | None = None
+    raw: RawResponse,
+    snap: RateLimitSnapshot | None = None,
+    now: float | None = None,
+    sent: Iterable[tuple[bytes, bytes]] = (),
 ) -> APIStatusError:
-    """Read an error response (bounded) and build its exception. Closes the response."""
+    """Read an error response (bounded) and build its exception. Closes the response.
+
+    ``sent`` are the request's headers: any credential in them is masked in what the
+    exception shows (see :func:`_scrub`). A redirect (3xx) becomes an
+    :class:`~groq_anyio.UnexpectedRedirectError` naming the status and the ``Location``.
+    """
     try:
         body_bytes = await raw.read(limit=ERROR_BODY_LIMIT)
     except APIError:
         body_bytes = b""
+    body_bytes, headers = _scrub(body_bytes, raw.headers, sent)
     body: Any = None
     try:
         body = _json_decode(body_bytes) if body_bytes else None
     except msgspec.DecodeError:
         body = None
-    headers = raw.headers
     retry_after = retry_after_seconds(headers)
     err = make_status_error(
         raw.status,
@@ -191,8 +241,8 @@ async def _attempt(
     snap = state.limits.observe(raw.raw_headers, clock.now())
     if call is not None:
         await call.received(raw)  # (response hooks; it closes the response if one raises)
-    if raw.status >= 400:
-        raise await error_from_response(raw, snap, clock.now())
+    if raw.status >= 300:  # (redirects are not followed: an error naming the Location)
+        raise await error_from_response(raw, snap, clock.now(), sent=headers)
     if open_stream is not None:
         stream = open_stream(raw, timings)
         try:

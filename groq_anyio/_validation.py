@@ -104,6 +104,15 @@ _BUILTIN_TOOL_STRUCTS = (BrowserSearchTool, CodeInterpreterTool)
 
 _function_name_ok = re.compile(r"[a-zA-Z0-9_-]{1,64}").fullmatch
 _header_name_ok = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+").fullmatch
+# RFC 9110 field-value: visible characters and obs-text, spaces and tabs only between them
+_header_value_ok = re.compile(
+    r"(?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?"
+).fullmatch
+#: connection-specific headers: HTTP/2 forbids them (RFC 9113 8.2.2) and the client frames the
+#: connection itself; ``TE`` is allowed with the value ``trailers`` only
+_CONNECTION_HEADERS = frozenset(
+    {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"}
+)
 
 _MISSING: Any = object()
 
@@ -621,8 +630,12 @@ def validate_chat_request(req: ChatCompletionRequest) -> tuple[int, int]:
 
 
 def validate_header_value(name: object, value: object, param: str = "headers") -> None:
-    """Reject a header that could split or corrupt the request (CR, LF, NUL, a bad name, a value
-    that is not a string or has characters outside Latin-1).
+    """Reject a header the wire would refuse or that could split or corrupt the request: a bad
+    name, a value that is not a string, has characters outside Latin-1, control characters
+    (CR, LF, NUL, VT, ESC, DEL, ...; a tab only between other characters) or a leading or
+    trailing space or tab (RFC 9110 field-value, which h11 and h2 enforce), and the
+    connection-specific headers HTTP/2 forbids (``Connection``, ``Keep-Alive``,
+    ``Proxy-Connection``, ``Transfer-Encoding``, ``Upgrade``, ``TE`` other than ``trailers``).
 
     The value is never included in the error: it may be a credential.
 
@@ -640,3 +653,16 @@ def validate_header_value(name: object, value: object, param: str = "headers") -
             value.encode("latin-1")
         except UnicodeEncodeError:
             _fail(f"{param}[{name!r}]", "header values must be Latin-1 text")
+    if not _header_value_ok(value):
+        _fail(
+            f"{param}[{name!r}]",
+            "header values must not contain control characters (a tab only between other "
+            "characters) nor start or end with a space or tab",
+        )
+    lower = name.lower()
+    if lower in _CONNECTION_HEADERS or (lower == "te" and value.strip().lower() != "trailers"):
+        _fail(
+            f"{param}[{name!r}]",
+            "connection-specific headers are set by the client (HTTP/2 forbids them; TE may "
+            "only be 'trailers')",
+        )

@@ -848,8 +848,13 @@ def test_header_values_with_cr_lf_nul_are_rejected(before: str, bad: str, after:
         validate_header_value("X-Test", before + bad + after)
 
 
-@given(value=st.text(st.characters(max_codepoint=255, blacklist_characters="\r\n\0")))
-def test_header_values_without_cr_lf_nul_pass(value: str) -> None:
+@given(
+    value=st.text(
+        st.characters(max_codepoint=255, blacklist_categories=("Cc",), blacklist_characters="\x7f")
+    )
+)
+def test_header_values_without_controls_pass(value: str) -> None:
+    value = value.strip(" \t")
     validate_header_value("X-Test", value)
 
 
