@@ -115,10 +115,13 @@ class HTTP2Connection(httpcore.AsyncHTTP2Connection):
                 self._request_count -= 1
                 raise ConnectionNotAvailable()  # full: the pool finds another connection
             try:
-                await semaphore.acquire()  # until the server's SETTINGS say how many
+                admitted = await semaphore.acquire()  # until the server's SETTINGS say how many
             except BaseException:
                 self._request_count -= 1
                 raise
+            if not admitted:  # more were waiting than the server's limit lets in
+                self._request_count -= 1
+                raise ConnectionNotAvailable()
         if self._going_away():  # (while we waited)
             semaphore._release()
             self._request_count -= 1
@@ -229,18 +232,22 @@ class HTTP2Connection(httpcore.AsyncHTTP2Connection):
 
     async def _receive_remote_settings_change(self, event: h2.events.RemoteSettingsChanged) -> None:
         changed = event.changed_settings.get(_MAX_CONCURRENT_STREAMS)
+        semaphore = self._max_streams_semaphore
         if changed is not None:
             local = self._h2_state.local_settings.max_concurrent_streams
             new = max(1, min(changed.new_value, local))
             if new != self._max_streams and self._connection_terminated is None:
-                self._max_streams_semaphore.resize(new)
+                semaphore.resize(new)
                 self._max_streams = new
         if not self._settings_known:
             self._settings_known = True
             if changed is None:  # the server sets no limit: h2's own cap applies
                 local = self._h2_state.local_settings.max_concurrent_streams
-                self._max_streams_semaphore.resize(local)
+                semaphore.resize(local)
                 self._max_streams = local
+        # requests still waiting for a slot go back to the pool, which opens (or picks)
+        # another connection instead of queueing them behind this one
+        semaphore.shed()
 
     async def _receive_response_body(
         self, request: httpcore.Request, stream_id: int

@@ -81,12 +81,14 @@ class FastSemaphore:
     negative: releases pay that debt back before anyone new gets in.
     """
 
-    __slots__ = ("_bound", "_value", "_waiters")
+    __slots__ = ("_bound", "_shed", "_value", "_waiters")
 
     def __init__(self, bound: int) -> None:
         self._bound = bound
         self._value = bound
         self._waiters: deque[anyio.Event] | None = None  # created on first contention
+        #: waiters turned away by shed() (their acquire() returns False)
+        self._shed: set[anyio.Event] = set()
 
     @property
     def bound(self) -> int:
@@ -110,10 +112,19 @@ class FastSemaphore:
             return True
         return False
 
-    async def acquire(self) -> None:
+    def shed(self) -> None:
+        """Turn every waiter away now: their :meth:`acquire` returns False."""
+        waiters = self._waiters
+        while waiters:
+            event = waiters.popleft()
+            self._shed.add(event)
+            event.set()
+
+    async def acquire(self) -> bool:
+        """Take a permit (True), or False when :meth:`shed` turned this waiter away."""
         if self._value > 0 and not self._waiters:
             self._value -= 1
-            return
+            return True
         event = anyio.Event()
         waiters = self._waiters
         if waiters is None:
@@ -122,11 +133,17 @@ class FastSemaphore:
         try:
             await event.wait()
         except BaseException:
-            if event.is_set():
+            if event in self._shed:
+                self._shed.discard(event)
+            elif event.is_set():
                 self._release()  # a permit was handed to us as we were cancelled: pass it on
             else:
                 waiters.remove(event)
             raise
+        if event in self._shed:
+            self._shed.discard(event)
+            return False
+        return True
 
     async def release(self) -> None:
         self._release()

@@ -56,6 +56,13 @@ def _capacity(conn: Any, cap: int) -> int:
     return min(getattr(conn, "max_streams", cap), cap)
 
 
+def _known_limit(conn: Any) -> int | None:
+    """The server's stream limit on ``conn`` once its SETTINGS arrived (HTTP/2), else None."""
+    if getattr(conn, "_settings_known", False):
+        return int(conn.max_streams)
+    return None
+
+
 class _Entry:
     """One connection of the pool: ``conn`` is None while it is being opened (``connecting``)
     or after opening it failed (``failed``). Requests that wait for another's handshake wait on
@@ -186,6 +193,9 @@ class ConnectionPool:
         # h2's own settings cap one HTTP/2 connection at 100 concurrent streams; the server's
         # MAX_CONCURRENT_STREAMS lowers that per connection (_capacity)
         self._max_streams = min(max_streams, 100)
+        #: how many requests wait for a connection still opening: the stream limit the
+        #: server's last SETTINGS gave (before any: ``_max_streams``)
+        self._connecting_cap = self._max_streams
         #: a backend name (see _backends) or an ``httpcore.AsyncNetworkBackend`` (tests)
         self._network_backend = network_backend
         self._http1_parser = http1_parser
@@ -380,7 +390,7 @@ class ConnectionPool:
         while shared:
             entry = shared[-1]
             conn = entry.conn
-            limit = cap
+            limit = self._connecting_cap
             if conn is not None:
                 if (
                     conn.is_closed()
@@ -499,6 +509,9 @@ class ConnectionPool:
                 self._entries.discard(entry)
                 self._unshare(entry)
         elif entry.multiplex:
+            known = _known_limit(conn)
+            if known is not None:
+                self._connecting_cap = max(1, min(known, self._max_streams))
             if entry.active < _capacity(conn, self._max_streams) and entry not in self._shared:
                 self._shared.append(entry)
         elif entry.active <= 0:
