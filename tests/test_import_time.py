@@ -158,3 +158,25 @@ def test_telemetry_off_imports_no_opentelemetry() -> None:
 def test_client_import_does_not_import_telemetry() -> None:
     new = _new_modules("from groq_anyio import AsyncGroq")
     assert not [m for m in new if m.startswith(("groq_anyio._telemetry", "opentelemetry"))]
+
+
+def test_a_client_on_asyncio_never_imports_trio() -> None:
+    """httpcore imports trio eagerly when it is installed (about a third of creating the first
+    client); on the httpcore release whose internals we know, the transport imports it without
+    (it never runs httpcore's trio paths), and the trio backend loads only under trio."""
+    code = (
+        "from groq_anyio import AsyncGroq\n"
+        "import asyncio\n"
+        "async def main():\n"
+        "    async with AsyncGroq(api_key='gsk_x', base_url='http://127.0.0.1:9') as c:\n"
+        "        try:\n"
+        "            await c.models.list(timeout=1)\n"
+        "        except Exception:\n"
+        "            pass\n"
+        "asyncio.run(main())\n"
+    )
+    new = _new_modules(code)
+    assert "httpcore" in _top_level(new)  # (the client did open the network stack)
+    assert "trio" not in _top_level(new), sorted(m for m in new if m.startswith("trio"))
+    assert "groq_anyio._transport._backends._trio" not in new
+    assert "groq_anyio._transport._backends._asyncio" in new
