@@ -1,13 +1,27 @@
-"""Shared fixtures: every async test runs on asyncio and on trio (anyio's pytest plugin)."""
+"""Shared fixtures: every async test runs on asyncio and on trio (anyio's pytest plugin).
+
+``GROQ_ANYIO_TEST_LOOP=uvloop`` runs the asyncio side on uvloop's loop (a CI step does, for the
+transport-facing tests).
+"""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
 
+def _asyncio_options() -> dict[str, object]:
+    if os.environ.get("GROQ_ANYIO_TEST_LOOP") == "uvloop":
+        import uvloop
+
+        return {"loop_factory": uvloop.new_event_loop}
+    return {}
+
+
 @pytest.fixture(
     params=[
-        pytest.param(("asyncio", {}), id="asyncio"),
+        pytest.param(("asyncio", _asyncio_options()), id="asyncio"),
         pytest.param(("trio", {}), id="trio"),
     ]
 )
