@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ._concurrency import gather_limited as gather_limited
     from ._config import DEFAULT_BASE_URL as DEFAULT_BASE_URL
     from ._config import CircuitBreakerConfig as CircuitBreakerConfig
+    from ._config import ResponseLimits as ResponseLimits
     from ._config import RetryPolicy as RetryPolicy
     from ._config import SecretStr as SecretStr
     from ._config import Timeout as Timeout
@@ -48,7 +49,9 @@ if TYPE_CHECKING:
     from ._errors import PermissionDeniedError as PermissionDeniedError
     from ._errors import RateLimitError as RateLimitError
     from ._errors import RequestTooLargeError as RequestTooLargeError
+    from ._errors import ResponseTooLargeError as ResponseTooLargeError
     from ._errors import ServiceUnavailableError as ServiceUnavailableError
+    from ._errors import StreamStateError as StreamStateError
     from ._errors import ToolUseFailedError as ToolUseFailedError
     from ._errors import UnexpectedRedirectError as UnexpectedRedirectError
     from ._errors import UnprocessableEntityError as UnprocessableEntityError
@@ -79,6 +82,7 @@ _LAZY: dict[str, str] = {
     "gather_limited": "_concurrency",
     "DEFAULT_BASE_URL": "_config",
     "CircuitBreakerConfig": "_config",
+    "ResponseLimits": "_config",
     "RetryPolicy": "_config",
     "SecretStr": "_config",
     "Timeout": "_config",
@@ -106,6 +110,8 @@ _LAZY: dict[str, str] = {
     "PermissionDeniedError": "_errors",
     "RateLimitError": "_errors",
     "RequestTooLargeError": "_errors",
+    "ResponseTooLargeError": "_errors",
+    "StreamStateError": "_errors",
     "ServiceUnavailableError": "_errors",
     "ToolUseFailedError": "_errors",
     "UnprocessableEntityError": "_errors",
@@ -150,6 +156,7 @@ __all__ = [
     "__version__",
     # resilience: retries, circuit breaker, rate limits, fan-out
     "RetryPolicy",
+    "ResponseLimits",
     "CircuitBreakerConfig",
     "CircuitBreaker",
     "CircuitState",
@@ -184,6 +191,8 @@ __all__ = [
     "ModelNotFoundError",
     "ConflictError",
     "RequestTooLargeError",
+    "ResponseTooLargeError",
+    "StreamStateError",
     "UnprocessableEntityError",
     "UnexpectedRedirectError",
     "FailedDependencyError",

@@ -14,9 +14,14 @@ Merging rules:
   differs from the call already at that index starts a new call (some servers number every call
   ``0``);
 * executed tools with the same ``index`` are merged field by field (the arguments arrive first,
-  the output later);
+  the output later), found through a dict (linear in the number of deltas);
+* ``refusal`` pieces are concatenated like ``content``;
 * usage is taken wherever Groq puts it (``x_groq.usage``, a top-level ``usage`` on the finish
   chunk, or a trailing chunk with no choices); the last one seen wins.
+
+Size: what is kept is bounded by what was received (each piece is part of one event's data), so
+a stream bounds it by counting the bytes of the events it folds in (``ChatStream`` does, against
+``ResponseLimits.accumulated``, once per network read); nothing is counted here per chunk.
 """
 
 from __future__ import annotations
@@ -60,11 +65,13 @@ class _ChoiceState:
         "annotations",
         "content",
         "executed",
+        "executed_at",
         "finish_reason",
         "fn_args",
         "fn_name",
         "logprobs",
         "reasoning",
+        "refusal",
         "role",
         "tool_by_index",
         "tool_calls",
@@ -81,6 +88,8 @@ class _ChoiceState:
         self.fn_args: list[str] | None = None
         self.logprobs: list[TokenLogprob] | None = None
         self.executed: list[ExecutedTool] | None = None
+        self.executed_at: dict[int, int] | None = None  # executed tool index -> list position
+        self.refusal: list[str] | None = None
         self.annotations: list[Annotation] | None = None
 
     def add_tool_calls(self, deltas: list[ChoiceDeltaToolCall]) -> None:
@@ -108,23 +117,22 @@ class _ChoiceState:
 
     def add_executed(self, tools: list[ExecutedTool]) -> None:
         executed = self.executed
-        if executed is None:
+        at = self.executed_at
+        if executed is None or at is None:
             executed = self.executed = []
+            at = self.executed_at = {}
         for tool in tools:
-            if tool.index is not None:
-                for pos, old in enumerate(executed):
-                    if old.index == tool.index:
-                        changes = {
-                            f: v
-                            for f in _EXECUTED_TOOL_FIELDS
-                            if (v := getattr(tool, f)) is not None
-                        }
-                        executed[pos] = msgspec.structs.replace(old, **changes)
-                        break
-                else:
-                    executed.append(tool)
-            else:
+            index = tool.index
+            pos = at.get(index) if index is not None else None
+            if pos is None:
+                if index is not None:
+                    at[index] = len(executed)
                 executed.append(tool)
+            else:
+                changes = {
+                    f: v for f in _EXECUTED_TOOL_FIELDS if (v := getattr(tool, f)) is not None
+                }
+                executed[pos] = msgspec.structs.replace(executed[pos], **changes)
 
     def message(self) -> ChatCompletionMessage:
         tool_calls = None
@@ -146,6 +154,7 @@ class _ChoiceState:
             role=self.role or "assistant",
             content="".join(self.content) if self.content else None,
             reasoning="".join(self.reasoning) if self.reasoning else None,
+            refusal="".join(self.refusal) if self.refusal is not None else None,
             tool_calls=tool_calls,
             function_call=function_call,
             executed_tools=list(self.executed) if self.executed is not None else None,
@@ -250,6 +259,7 @@ class ChatCompletionAccumulator:
                 st.role = d.role
             if (
                 d.reasoning is not None
+                or d.refusal is not None
                 or d.tool_calls is not None
                 or c.logprobs is not None
                 or d.function_call is not None
@@ -281,6 +291,10 @@ class ChatCompletionAccumulator:
             if st.reasoning is None:
                 st.reasoning = []
             st.reasoning.append(d.reasoning)
+        if d.refusal is not None:
+            if st.refusal is None:
+                st.refusal = []
+            st.refusal.append(d.refusal)
         if d.tool_calls is not None:
             st.add_tool_calls(d.tool_calls)
         if c.logprobs is not None:

@@ -15,6 +15,7 @@ from ._config import (
     DEFAULT_CIRCUIT_BREAKER,
     CircuitBreakerConfig,
     ClientConfig,
+    ResponseLimits,
     RetryPolicy,
     SecretStr,
     Timeout,
@@ -117,7 +118,20 @@ class AsyncGroq:
     ``None`` to disable it); ``rate_limit_wait`` holds new calls while the rate-limit headers say
     nothing is left, and ``rate_limit_throttle`` (a fraction) spaces calls out below it;
     ``max_concurrent_requests`` / ``max_open_streams`` bound what is in flight;
-    ``stream_first_chunk_timeout`` / ``stream_idle_timeout`` bound a stream's silences.
+    ``stream_first_chunk_timeout`` / ``stream_idle_timeout`` bound a stream's silences (idle
+    means no event: keep-alive comments or a trickle of bytes do not count) and
+    ``stream_total_timeout`` a whole stream, from the call's start.
+
+    Memory: ``response_limits`` (a :class:`~groq_anyio.ResponseLimits`) bounds what a response
+    may make the client hold (JSON and error bodies, one stream event, ``BinaryResponse.read()``,
+    a stream's accumulated completion); ``accumulate_streams=False`` keeps nothing for
+    ``get_final_completion()`` (for consumers that only iterate).
+
+    Network: ``http1_parser`` is ``"auto"`` (httptools, the C parser, when it imports; else
+    h11), ``"httptools"`` or ``"h11"`` (default: ``GROQ_ANYIO_HTTP1_PARSER`` or ``auto``);
+    ``network_backend`` is ``"auto"`` (the asyncio protocol backend on asyncio and uvloop, trio
+    sockets on trio), or ``"anyio"`` for the generic anyio streams (default:
+    ``GROQ_ANYIO_NETWORK_BACKEND`` or ``auto``).
 
     Observability and extension (see ``docs/observability.md``): ``telemetry`` (OpenTelemetry
     spans and metrics: ``None`` = on when the application set a global provider, or ``True``,
@@ -152,8 +166,13 @@ class AsyncGroq:
         stream_first_chunk_timeout: float | None = None,
         stream_idle_timeout: float | None = None,
         default_query: Mapping[str, object] | None = None,
+        stream_total_timeout: float | None = None,
+        response_limits: ResponseLimits | None = None,
+        accumulate_streams: bool = True,
         event_hooks: Mapping[str, Sequence[EventHook]] | None = None,
         telemetry: bool | Telemetry | None = None,
+        http1_parser: str | None = None,
+        network_backend: str | None = None,
     ) -> None:
         config = build_config(
             api_key=api_key,
@@ -176,8 +195,13 @@ class AsyncGroq:
             stream_first_chunk_timeout=stream_first_chunk_timeout,
             stream_idle_timeout=stream_idle_timeout,
             default_query=default_query,
+            stream_total_timeout=stream_total_timeout,
+            response_limits=response_limits,
+            accumulate_streams=accumulate_streams,
             event_hooks=event_hooks,
             telemetry=telemetry,
+            http1_parser=http1_parser,
+            network_backend=network_backend,
         )
         # httpcore (and, through it, trio) is imported only once a client exists
         from ._transport import Transport
@@ -215,6 +239,9 @@ class AsyncGroq:
             first_chunk_timeout=config.stream_first_chunk_timeout,
             idle_timeout=config.stream_idle_timeout,
             extra_query=config.default_query,
+            total_stream_timeout=config.stream_total_timeout,
+            limits=config.response_limits,
+            accumulate=config.accumulate_streams,
         )
         #: transports of ``with_options`` copies with another key or URL (closed with this one)
         self._derived: list[Transport] = []
@@ -458,6 +485,9 @@ class AsyncGroq:
         retry: RetryPolicy | NotGiven = NOT_GIVEN,
         stream_first_chunk_timeout: float | None | NotGiven = NOT_GIVEN,
         stream_idle_timeout: float | None | NotGiven = NOT_GIVEN,
+        stream_total_timeout: float | None | NotGiven = NOT_GIVEN,
+        response_limits: ResponseLimits | NotGiven = NOT_GIVEN,
+        accumulate_streams: bool | NotGiven = NOT_GIVEN,
     ) -> AsyncGroq:
         """A client with other settings (the official SDK's ``with_options`` / ``copy``).
 
@@ -514,6 +544,8 @@ class AsyncGroq:
             max_keepalive_connections=cfg.max_keepalive_connections,
             keepalive_expiry=cfg.keepalive_expiry,
             allow_insecure_http=cfg.allow_insecure_http,
+            http1_parser=cfg.http1_parser,
+            network_backend=cfg.network_backend,
             retry=cfg.retry if isinstance(retry, NotGiven) else retry,
             circuit_breaker=cfg.circuit_breaker,
             rate_limit_wait=cfg.rate_limit_wait,
@@ -531,6 +563,19 @@ class AsyncGroq:
                 else stream_idle_timeout
             ),
             default_query=query,
+            stream_total_timeout=(
+                cfg.stream_total_timeout
+                if isinstance(stream_total_timeout, NotGiven)
+                else stream_total_timeout
+            ),
+            response_limits=(
+                cfg.response_limits if isinstance(response_limits, NotGiven) else response_limits
+            ),
+            accumulate_streams=(
+                cfg.accumulate_streams
+                if isinstance(accumulate_streams, NotGiven)
+                else accumulate_streams
+            ),
             event_hooks={"request": cfg.request_hooks, "response": cfg.response_hooks},
             telemetry=cfg.telemetry,
         )

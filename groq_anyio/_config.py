@@ -17,8 +17,10 @@ from ._validation import validate_header_value
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_RESPONSE_LIMITS",
     "CircuitBreakerConfig",
     "ClientConfig",
+    "ResponseLimits",
     "RetryPolicy",
     "SecretStr",
     "Timeout",
@@ -92,8 +94,10 @@ class Timeout(msgspec.Struct, frozen=True):
 
     - ``total``: the deadline of a whole call (a cancel scope), rate-limit waits, retries and
       their backoff included. For a chat stream it covers everything up to the first event
-      (``create()`` returns then); from then on ``read`` bounds each wait for the next bytes
-      (and ``stream_idle_timeout``, if set, each wait between network reads).
+      (``create()`` returns then); from then on ``read`` bounds each wait for the next event
+      (and ``stream_idle_timeout``, if set, more tightly; ``stream_total_timeout`` bounds the
+      whole stream). Bytes that complete no event (keep-alive comments, a trickle) do not
+      reset these waits: the check is made at each network read.
     - ``connect``: TCP + TLS set-up of a new connection.
     - ``read``: any single wait for response bytes (defaults to ``total``).
     - ``write``: any single send (defaults to ``total``).
@@ -222,8 +226,49 @@ class CircuitBreakerConfig(msgspec.Struct, frozen=True):
         )
 
 
+class ResponseLimits(msgspec.Struct, frozen=True):
+    """How much of a response the client holds in memory (bytes; ``None`` = no limit).
+
+    Past a limit the call raises :class:`~groq_anyio.ResponseTooLargeError` and the connection
+    is closed (a body announced larger by its ``content-length`` is not read at all).
+
+    - ``json_body``: a JSON response body (a completion, a model list, ...). 32 MiB.
+    - ``error_body``: an error response body; past it the status error is raised without the
+      body. 1 MiB.
+    - ``sse_event``: one server-sent event of a stream (its data plus the line being read).
+      16 MiB.
+    - ``download``: :meth:`BinaryResponse.read() <groq_anyio.BinaryResponse.read>` (speech
+      audio, file contents). 512 MiB. ``iter_bytes()`` and ``write_to_file()`` are not limited.
+    - ``accumulated``: what a chat stream keeps to rebuild its completion
+      (``get_final_completion()``): the text received plus about 64 bytes per piece. 64 MiB.
+      Create the client with ``accumulate_streams=False`` to keep nothing.
+    - ``header_block``: the status line and headers of a response. 64 KiB.
+    """
+
+    json_body: int | None = 32 * 1024 * 1024
+    error_body: int | None = 1024 * 1024
+    sse_event: int | None = 16 * 1024 * 1024
+    download: int | None = 512 * 1024 * 1024
+    accumulated: int | None = 64 * 1024 * 1024
+    header_block: int | None = 64 * 1024
+
+    def __post_init__(self) -> None:
+        for name in (
+            "json_body",
+            "error_body",
+            "sse_event",
+            "download",
+            "accumulated",
+            "header_block",
+        ):
+            value = getattr(self, name)
+            if value is not None:
+                _positive_int(f"response_limits.{name}", value)
+
+
 DEFAULT_RETRY: Final = RetryPolicy()
 DEFAULT_CIRCUIT_BREAKER: Final = CircuitBreakerConfig()
+DEFAULT_RESPONSE_LIMITS: Final = ResponseLimits()
 
 
 def _is_loopback(host: str) -> bool:
@@ -256,6 +301,10 @@ class ClientConfig(msgspec.Struct, frozen=True):
     max_keepalive_connections: int
     keepalive_expiry: float
     allow_insecure_http: bool
+    #: ``auto`` (httptools when it imports), ``httptools`` or ``h11``
+    http1_parser: str = "auto"
+    #: ``auto`` (the running event loop's), ``asyncio``, ``trio`` or ``anyio`` (generic)
+    network_backend: str = "auto"
     default_headers: tuple[tuple[str, str], ...] = ()
     retry: RetryPolicy = DEFAULT_RETRY
     circuit_breaker: CircuitBreakerConfig | None = DEFAULT_CIRCUIT_BREAKER
@@ -265,6 +314,9 @@ class ClientConfig(msgspec.Struct, frozen=True):
     max_open_streams: int | None = None
     stream_first_chunk_timeout: float | None = None
     stream_idle_timeout: float | None = None
+    stream_total_timeout: float | None = None
+    response_limits: ResponseLimits = DEFAULT_RESPONSE_LIMITS
+    accumulate_streams: bool = True
     #: query parameters added to every request (the official SDK's ``default_query``)
     default_query: tuple[tuple[str, Any], ...] = ()
     #: a callable ``api_key`` (custom auth, called per attempt); ``api_key`` is then empty
@@ -354,9 +406,14 @@ def build_config(
     max_open_streams: int | None = None,
     stream_first_chunk_timeout: float | None = None,
     stream_idle_timeout: float | None = None,
+    stream_total_timeout: float | None = None,
+    response_limits: ResponseLimits | None = None,
+    accumulate_streams: bool = True,
     default_query: Mapping[str, Any] | None = None,
     event_hooks: Mapping[str, Any] | None = None,
     telemetry: Any = None,
+    http1_parser: str | None = None,
+    network_backend: str | None = None,
 ) -> ClientConfig:
     env = os.environ if environ is None else environ
     if api_key is None:
@@ -394,6 +451,19 @@ def build_config(
     )
     if not http1 and not http2:
         raise InvalidParameterError("http2", "at least one of http1 and http2 must be enabled")
+    if http1_parser is None:
+        http1_parser = env.get("GROQ_ANYIO_HTTP1_PARSER") or "auto"
+    if http1_parser not in ("auto", "httptools", "h11"):
+        raise InvalidParameterError(
+            "http1_parser", f"must be 'auto', 'httptools' or 'h11', not {http1_parser!r}"
+        )
+    if network_backend is None:
+        network_backend = env.get("GROQ_ANYIO_NETWORK_BACKEND") or "auto"
+    if network_backend not in ("auto", "asyncio", "trio", "anyio"):
+        raise InvalidParameterError(
+            "network_backend",
+            f"must be 'auto', 'asyncio', 'trio' or 'anyio', not {network_backend!r}",
+        )
     headers: list[tuple[str, str]] = []
     for name, value in (default_headers or {}).items():
         validate_header_value(name, value, "default_headers")
@@ -436,9 +506,19 @@ def build_config(
     for setting, seconds in (
         ("stream_first_chunk_timeout", stream_first_chunk_timeout),
         ("stream_idle_timeout", stream_idle_timeout),
+        ("stream_total_timeout", stream_total_timeout),
     ):
         if seconds is not None:
             _check_number(setting, seconds, minimum=0.0, inclusive=False)
+    if response_limits is None:
+        response_limits = DEFAULT_RESPONSE_LIMITS
+    elif not isinstance(response_limits, ResponseLimits):
+        raise InvalidParameterError(
+            "response_limits",
+            f"must be a ResponseLimits or None, not {type(response_limits).__name__}",
+        )
+    if not isinstance(accumulate_streams, bool):
+        raise InvalidParameterError("accumulate_streams", "must be a bool")
     request_hooks: tuple[Any, ...] = ()
     response_hooks: tuple[Any, ...] = ()
     if event_hooks:
@@ -464,6 +544,8 @@ def build_config(
         max_keepalive_connections=max_keepalive_connections,
         keepalive_expiry=float(keepalive_expiry),
         allow_insecure_http=bool(allow_insecure_http),
+        http1_parser=http1_parser,
+        network_backend=network_backend,
         default_headers=tuple(headers),
         retry=retry,
         circuit_breaker=circuit_breaker,
@@ -473,6 +555,9 @@ def build_config(
         max_open_streams=max_open_streams,
         stream_first_chunk_timeout=stream_first_chunk_timeout,
         stream_idle_timeout=stream_idle_timeout,
+        stream_total_timeout=stream_total_timeout,
+        response_limits=response_limits,
+        accumulate_streams=accumulate_streams,
         default_query=_query_items(default_query),
         auth=auth,
         request_hooks=request_hooks,

@@ -17,11 +17,11 @@ import os
 import time
 import warnings
 from types import TracebackType
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NoReturn
 
 import anyio
 
-from ._errors import APIError, ClientClosedError, InvalidParameterError
+from ._errors import APIError, ClientClosedError, InvalidParameterError, ResponseTooLargeError
 from ._response_base import DRAIN_LIMIT, DRAIN_SECONDS, ResponseMeta
 from ._timings import Timings
 
@@ -49,11 +49,14 @@ class BinaryResponse(ResponseMeta):
         "_state",
         "_received",
         "_content",
+        "_max_read",
         "timings",
     )
 
-    def __init__(self, raw: RawResponse, timings: Timings) -> None:
+    def __init__(self, raw: RawResponse, timings: Timings, *, max_read: int | None = None) -> None:
         self._raw = raw
+        #: the most bytes read() collects (ResponseLimits.download); None: no limit
+        self._max_read = max_read
         self._iter = raw.stream.__aiter__()
         # "new" -> "reading" -> "done" (the body ended) | "closed" (released before its end)
         self._state = "new"
@@ -106,18 +109,32 @@ class BinaryResponse(ResponseMeta):
         return _Chunks(self, None)
 
     async def read(self) -> bytes:
-        """The whole body (kept: calling again returns the same bytes)."""
+        """The whole body (kept: calling again returns the same bytes).
+
+        Raises:
+            ResponseTooLargeError: the body is longer than the client's
+                ``ResponseLimits.download`` (the response is then closed); use
+                :meth:`write_to_file` or :meth:`iter_bytes`, which hold nothing.
+        """
         if self._content is not None:
             return self._content
         if self._state == "closed":
             raise ClientClosedError("the response is closed")
         if self._state != "new":
             raise RuntimeError("the body was already (partly) consumed: read() needs all of it")
+        limit = self._max_read
+        if limit is not None and (self.content_length or 0) > limit:
+            await self._too_large(limit, f"announced {self.content_length} bytes")
         parts: list[bytes] = []
+        size = 0
         while True:
             part = await self._next_part()
             if part is None:
                 break
+            size += len(part)
+            if limit is not None and size > limit:
+                parts.clear()
+                await self._too_large(limit, "more than that arrived")
             parts.append(part)
         self._content = parts[0] if len(parts) == 1 else b"".join(parts)
         return self._content
@@ -186,6 +203,16 @@ class BinaryResponse(ResponseMeta):
         self._state = "done"
         await self._raw.stream.aclose()
         return None
+
+    async def _too_large(self, limit: int, what: str) -> NoReturn:
+        await self._abort()
+        raise ResponseTooLargeError(
+            f"the download is larger than read() may collect ({what}); the response was closed "
+            "(write_to_file() and iter_bytes() have no limit)",
+            limit=limit,
+            setting="ResponseLimits.download",
+            request_id=self.request_id,
+        )
 
     # -- closing --------------------------------------------------------------------------------
 

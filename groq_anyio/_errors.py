@@ -23,6 +23,7 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "TLSVerificationError",
     "AuthenticationError",
     "BadRequestError",
     "CircuitOpenError",
@@ -44,7 +45,9 @@ __all__ = [
     "RateLimitError",
     "RequestCancelledError",
     "RequestTooLargeError",
+    "ResponseTooLargeError",
     "ServiceUnavailableError",
+    "StreamStateError",
     "ToolUseFailedError",
     "UnprocessableEntityError",
     "UnexpectedRedirectError",
@@ -139,6 +142,14 @@ class APITimeoutError(APIConnectionError):
         super().__init__(message, **kw)
 
 
+class TLSVerificationError(APIConnectionError):
+    """The server's TLS certificate could not be verified (unknown issuer, wrong host name,
+    expired). Not transient, so never retried and never counted by the circuit breaker: pass
+    ``verify=<path to a CA bundle>`` for a private CA, or fix the server's certificate."""
+
+    retryable = False
+
+
 class RequestCancelledError(APIConnectionError):
     """Reserved for a server-side cancel of the request (Groq's 499)."""
 
@@ -166,6 +177,28 @@ class CircuitOpenError(APIError):
 
 class APIResponseValidationError(APIError):
     """The server answered with something that does not decode as the documented type."""
+
+
+class ResponseTooLargeError(APIError):
+    """A response passed one of the client's size limits (see :class:`~groq_anyio.ResponseLimits`):
+    its body, one stream event, or what a stream accumulated. The connection was closed.
+
+    ``limit`` is the limit in bytes and ``setting`` the name of the setting that sets it
+    (``ResponseLimits.json_body``, ...). Not retryable: the same request would get the same
+    answer.
+    """
+
+    retryable = False
+
+    def __init__(self, message: str, *, limit: int, setting: str, **kw: Any) -> None:
+        super().__init__(f"{message} (limit {limit} bytes, set by {setting})", **kw)
+        self.limit = limit
+        self.setting = setting
+
+
+class StreamStateError(GroqError, RuntimeError):
+    """A stream was asked for something its state cannot give: ``get_final_completion()``
+    before the stream was iterated, or on a stream created with accumulation switched off."""
 
 
 class APIStatusError(APIError):
@@ -362,7 +395,9 @@ _BY_CODE: dict[str, type[APIStatusError]] = {
     "model_decommissioned": NotFoundError,
 }
 
-_RETRYABLE_STATUS = frozenset({408, 409, 429, 498, 500, 502, 503, 504})
+#: retried (and, for 5xx, 408 and 498, counted by the circuit breaker): as the official SDK,
+#: every 5xx, plus 408, 409, 429 and Groq's 498
+_RETRYABLE_STATUS = frozenset({408, 409, 429, 498, *range(500, 600)})
 
 
 def _error_fields(body: Any) -> dict[str, Any]:

@@ -37,7 +37,14 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 import anyio
 import msgspec
 
-from ._config import DEFAULT_RETRY, RedactedBytes, RetryPolicy, Timeout
+from ._config import (
+    DEFAULT_RESPONSE_LIMITS,
+    DEFAULT_RETRY,
+    RedactedBytes,
+    ResponseLimits,
+    RetryPolicy,
+    Timeout,
+)
 from ._errors import (
     APIError,
     APIStatusError,
@@ -46,9 +53,11 @@ from ._errors import (
     CircuitOpenError,
     ClientClosedError,
     RateLimitError,
+    ResponseTooLargeError,
     make_status_error,
 )
 from ._log import HTTP, RESILIENCE, log_warning
+from ._ratelimit import MAX_SERVER_WAIT
 from ._resilience import (
     _CLOSED,
     _OPEN,
@@ -80,6 +89,7 @@ _current_time = anyio.current_time
 _CancelScope = anyio.CancelScope
 
 _BODYLESS = frozenset({b"GET", b"DELETE", b"HEAD"})
+_RETRY_COUNT: Final = b"x-stainless-retry-count"
 
 
 class RequestOptions(msgspec.Struct, frozen=True):
@@ -92,14 +102,22 @@ class RequestOptions(msgspec.Struct, frozen=True):
     retry: RetryPolicy = DEFAULT_RETRY
     first_chunk_timeout: float | None = None
     idle_timeout: float | None = None
+    #: a stream's whole life, from the call's start (None: no limit)
+    total_stream_timeout: float | None = None
+    limits: ResponseLimits = DEFAULT_RESPONSE_LIMITS
+    #: whether a chat stream keeps what get_final_completion() needs
+    accumulate: bool = True
 
 
 class PrimedStream(Protocol):
-    """What ``open_stream`` builds: a stream that can read ahead to its first event, then
-    bounds each later read by ``_idle_timeout`` and calls ``_on_close`` (once) when closed."""
+    """What ``open_stream`` builds: a stream that takes the call's limits (``_configure``), can
+    read ahead to its first event, then bounds each later read by ``_idle_timeout`` and calls
+    ``_on_close`` (once) when closed."""
 
     _idle_timeout: float | None
     _on_close: Callable[[], None] | None
+
+    def _configure(self, options: RequestOptions, state: ResilienceState) -> None: ...
 
     async def _prime(self, retry_in_band: bool = True) -> None: ...
 
@@ -110,12 +128,15 @@ OpenStream = Callable[["RawResponse", Timings], PrimedStream]
 
 
 def retry_after_seconds(headers: dict[str, str]) -> float | None:
-    """The wait the server asked for: ``retry-after-ms``, or ``retry-after`` (seconds or a date)."""
+    """The wait the server asked for: ``retry-after-ms``, or ``retry-after`` (seconds or a date).
+
+    A value that is negative, not a number, or longer than ``MAX_SERVER_WAIT`` (a day) is not
+    one: it is ignored, as if absent (an absurd wait must not stop the client's calls)."""
     ms = headers.get("retry-after-ms")
     if ms is not None:
         try:
             value = float(ms) / 1000.0
-            if value >= 0 and math.isfinite(value):
+            if 0 <= value <= MAX_SERVER_WAIT:
                 return value
         except ValueError:
             pass
@@ -124,7 +145,7 @@ def retry_after_seconds(headers: dict[str, str]) -> float | None:
         return None
     try:
         value = float(ra)
-        return value if value >= 0 and math.isfinite(value) else None
+        return value if 0 <= value <= MAX_SERVER_WAIT else None
     except ValueError:
         pass
     try:
@@ -134,9 +155,10 @@ def retry_after_seconds(headers: dict[str, str]) -> float | None:
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     try:
-        return max(0.0, when.timestamp() - time.time())
+        value = max(0.0, when.timestamp() - time.time())
     except (OverflowError, OSError, ValueError):
         return None
+    return value if value <= MAX_SERVER_WAIT else None
 
 
 _MASK: Final = b"<redacted>"
@@ -185,32 +207,46 @@ async def error_from_response(
     raw: RawResponse,
     snap: RateLimitSnapshot | None = None,
     now: float | None = None,
+    limit: int | None = ERROR_BODY_LIMIT,
     sent: Iterable[tuple[bytes, bytes]] = (),
 ) -> APIStatusError:
-    """Read an error response (bounded) and build its exception. Closes the response.
+    """Read an error response (at most ``limit`` bytes) and build its exception. Closes the
+    response: a longer body is not kept (the error says so, and its connection is closed).
 
     ``sent`` are the request's headers: any credential in them is masked in what the
     exception shows (see :func:`_scrub`). A redirect (3xx) becomes an
     :class:`~groq_anyio.UnexpectedRedirectError` naming the status and the ``Location``.
     """
+    too_large: ResponseTooLargeError | None = None
     try:
-        body_bytes = await raw.read(limit=ERROR_BODY_LIMIT)
+        body_bytes = await raw.read(limit)
+    except ResponseTooLargeError as exc:
+        body_bytes = b""
+        too_large = exc
     except APIError:
         body_bytes = b""
     body_bytes, headers = _scrub(body_bytes, raw.headers, sent)
     body: Any = None
     try:
         body = _json_decode(body_bytes) if body_bytes else None
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         body = None
     retry_after = retry_after_seconds(headers)
     err = make_status_error(
         raw.status,
         body,
         headers=headers,
-        raw_text=body_bytes.decode("utf-8", "replace") if body is None else None,
+        raw_text=(
+            body_bytes.decode("utf-8", "replace")
+            if too_large is None
+            else f"HTTP {raw.status}; the error body was not read: {too_large}"
+        )
+        if body is None
+        else None,
         retry_after=retry_after,
     )
+    if too_large is not None:
+        err.__cause__ = too_large
     err._content = body_bytes
     if retry_after is None and raw.status == 429:
         err.retry_after = rate_limit_reset_after(
@@ -242,10 +278,11 @@ async def _attempt(
     if call is not None:
         await call.received(raw)  # (response hooks; it closes the response if one raises)
     if raw.status >= 300:  # (redirects are not followed: an error naming the Location)
-        raise await error_from_response(raw, snap, clock.now(), sent=headers)
+        raise await error_from_response(raw, snap, clock.now(), options.limits.error_body, headers)
     if open_stream is not None:
         stream = open_stream(raw, timings)
         try:
+            stream._configure(options, state)
             await stream._prime(can_retry)
         except BaseException:
             await stream.aclose()
@@ -253,9 +290,10 @@ async def _attempt(
         stream._idle_timeout = options.idle_timeout
         # from here on the stream owns the open-stream slot, if there is one
         stream._on_close = on_close
+        state.streams.add(stream)  # (closing the client closes it)
         return raw, stream
     if read_body:
-        data = await raw.read()
+        data = await raw.read(options.limits.json_body)
         timings.first_chunk = timings.last_chunk = _now_ns()
         return raw, data
     return raw, None
@@ -327,9 +365,20 @@ async def send_request(
     length = len(body) if isinstance(body, bytes) else content_length
     if length == 0 and method in _BODYLESS:
         length = None  # a GET/DELETE carries no framing headers, as browsers and the SDK do
-    headers = transport.headers(content_type, accept, length, options.extra_headers)
+    extra = options.extra_headers
+    headers = transport.headers(content_type, accept, length, extra)
+    # the attempt number, as the official SDK sends it (0 first; not if the caller set it)
+    count_at = len(headers)
+    if extra and any(name.lower() == _RETRY_COUNT for name, _ in extra):
+        count_at = -1
+    else:
+        headers.append((_RETRY_COUNT, b"0"))
     max_retries = options.max_retries if replayable else 0
     total = options.timeout.total
+    if open_stream is not None:
+        whole = options.total_stream_timeout
+        if whole is not None and (total is None or whole < total):
+            total = whole  # the first event, too, must come within the stream's whole time
     breaker = state.breaker
     limits = state.limits
     attempt = 0
@@ -375,6 +424,8 @@ async def send_request(
                             exc.attempts = attempt
                             raise exc from error
                 attempt += 1
+                if attempt > 1 and count_at >= 0:
+                    headers[count_at] = (_RETRY_COUNT, b"%d" % (attempt - 1))
                 limiter = None
                 borrower: object = None
                 if state.max_concurrent_requests is not None:
@@ -464,6 +515,7 @@ async def send_request(
                     and state.rate_limit_wait
                 ):
                     # hold back the client's other new calls too, instead of sending them to fail
+                    # (retry_after is never above MAX_SERVER_WAIT: absurd values are dropped)
                     limits.block(state._clock.now() + error.retry_after)
                 if not error.retryable or attempt > max_retries or state.closed:
                     if isinstance(error, RateLimitError):

@@ -38,27 +38,41 @@ if TYPE_CHECKING:
 __all__ = [
     "RateLimitSnapshot",
     "RateLimitTracker",
+    "MAX_SERVER_WAIT",
     "parse_go_duration",
+    "parse_go_duration_ns",
     "parse_rate_limits",
     "parse_raw_rate_limits",
 ]
 
-_UNIT_SECONDS: Final[dict[str, float]] = {
-    "ns": 1e-9,
-    "us": 1e-6,
-    "\u00b5s": 1e-6,  # micro sign
-    "\u03bcs": 1e-6,  # Greek small letter mu
-    "ms": 1e-3,
-    "s": 1.0,
-    "m": 60.0,
-    "h": 3600.0,
+#: nanoseconds per unit; keys are the UTF-8 bytes Go compares (Go strings are bytes)
+_UNIT_NS: Final[dict[bytes, int]] = {
+    b"ns": 1,
+    b"us": 1_000,
+    "\u00b5s".encode(): 1_000,  # micro sign, U+00B5
+    "\u03bcs".encode(): 1_000,  # Greek small letter mu, U+03BC
+    b"ms": 1_000_000,
+    b"s": 1_000_000_000,
+    b"m": 60_000_000_000,
+    b"h": 3_600_000_000_000,
 }
-_NUMBER: Final = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
-_UNIT: Final = "(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h)"
-_DURATION: Final = re.compile(rf"[-+]?(?:{_NUMBER}{_UNIT})+", re.ASCII)
-_PART: Final = re.compile(rf"({_NUMBER})({_UNIT})", re.ASCII)
-_SIMPLE: Final = re.compile(r"([0-9]+(?:\.[0-9]*)?)(ms|s)", re.ASCII)
+_MAX_NS: Final = 1 << 63
+#: one component: [0-9]* (\.[0-9]*)? then the unit, everything up to the next digit or '.'
+_COMPONENT: Final = re.compile(rb"([0-9]*)(?:\.([0-9]*))?([^0-9.]*)")
+#: "7.66s", "547ms": the shapes Groq sends most, small enough that nothing can overflow
+_SIMPLE: Final = re.compile(rb"([0-9]{1,9})(?:\.([0-9]{0,18}))?(ms|s)")
+_SIMPLE_UNIT: Final = {b"s": 1_000_000_000, b"ms": 1_000_000}
 
+
+def _scales() -> tuple[float, ...]:
+    scale, out = 1.0, [1.0]
+    for _ in range(18):
+        scale *= 10  # as Go computes it: one float multiplication per digit
+        out.append(scale)
+    return tuple(out)
+
+
+_SCALE: Final = _scales()
 # header name -> slot in the parse pass (0-3 ints, 4-5 durations)
 _FIELDS: Final[dict[bytes, int]] = {
     b"x-ratelimit-limit-requests": 0,
@@ -69,46 +83,102 @@ _FIELDS: Final[dict[bytes, int]] = {
     b"x-ratelimit-reset-tokens": 5,
 }
 _NAMES: Final = tuple(name.decode() for name in _FIELDS)
+#: the longest wait a response header may ask for (a rate-limit reset, ``retry-after``); longer
+#: values are treated as malformed, so a nonsensical header cannot stop the client's calls
+MAX_SERVER_WAIT: Final = 86400.0
+#: a plain number of seconds (not a Go duration, accepted leniently for reset headers)
+_PLAIN_SECONDS: Final = re.compile(rb"[0-9]{1,12}(?:\.[0-9]{0,12})?")
 
 
-def parse_go_duration(text: str) -> float | None:
-    """Seconds in a Go duration string (``2m59.56s``, ``7.66s``, ``547ms``, ``1h2m3s``,
-    ``250us``, ``-1.5h``, ``0``), or ``None`` if ``text`` is not one.
+def parse_go_duration_ns(text: str | bytes) -> int | None:
+    """Nanoseconds in a Go duration string, exactly as Go's ``time.ParseDuration`` reads it, or
+    ``None`` where Go returns an error.
 
-    Follows Go's ``time.ParseDuration``: an optional sign, then one or more decimal numbers
-    each with a unit (``ns``, ``us``/``µs``, ``ms``, ``s``, ``m``, ``h``); a bare ``0`` is
-    allowed; no spaces.
+    An optional sign, then ``0`` alone or one or more components: a decimal number (digits, an
+    optional ``.`` and digits; at least one digit) and a unit (``ns``, ``us``, ``µs`` U+00B5,
+    ``μs`` U+03BC, ``ms``, ``s``, ``m``, ``h``) -- no spaces, case-sensitive. The result must fit
+    Go's ``int64`` nanoseconds (``-9223372036854775808ns`` is the only value that needs the
+    sign); fraction digits beyond ``uint64`` precision are ignored, as Go ignores them. A ``str``
+    is read as its UTF-8 bytes (a header value decoded as Latin-1: pass its bytes).
     """
-    if not isinstance(text, str):
+    if isinstance(text, str):
+        b = text.encode("utf-8", "surrogateescape")
+    elif isinstance(text, bytes | bytearray):
+        b = bytes(text)
+    else:
         return None  # type: ignore[unreachable]
-    match = _SIMPLE.fullmatch(text)
-    if match is not None:  # the common shapes: "7.66s", "547ms"
-        value = float(match[1])
-        return value / 1000.0 if match[2] == "ms" else value
-    if text in ("0", "+0", "-0"):
-        return 0.0
-    if _DURATION.fullmatch(text) is None:
+    neg = False
+    pos = 0
+    n = len(b)
+    if n and b[0] in b"+-":
+        neg = b[0] == 45
+        pos = 1
+    if b[pos:] == b"0":
+        return 0
+    if pos == n:
         return None
-    total = 0.0
-    for number, unit in _PART.findall(text):
-        total += float(number) * _UNIT_SECONDS[unit]
-    if not math.isfinite(total):
-        return None
-    return -total if text[0] == "-" else total
+    total = 0
+    units = _UNIT_NS
+    match = _COMPONENT.match
+    while pos < n:
+        m = match(b, pos)
+        assert m is not None  # (every part of the pattern may be empty)
+        whole, frac, unit = m.groups()
+        if not whole and not frac:
+            return None  # no digits: "", ".s", "-.s", or a component starting elsewhere
+        if not unit:
+            return None  # missing unit
+        per = units.get(unit)
+        if per is None:
+            return None  # unknown unit
+        value = int(whole) if whole else 0
+        if value > _MAX_NS or value > _MAX_NS // per:
+            return None  # overflow (leadingInt's, or the unit's)
+        value *= per
+        if frac:
+            if len(frac) <= 18:  # (cannot overflow; the scale is exact: _fraction, inlined)
+                f, scale = int(frac), _SCALE[len(frac)]
+            else:
+                f, scale = _fraction(frac)
+            if f:
+                value += int(float(f) * (float(per) / scale))
+                if value > _MAX_NS:
+                    return None
+        total += value
+        if total > _MAX_NS:
+            return None
+        pos = m.end()
+    if neg:
+        return -total
+    return total if total < _MAX_NS else None
 
 
-def _reset_seconds(text: str) -> float | None:
-    """A reset value: a Go duration, or (leniently) a plain number of seconds; never < 0."""
-    text = text.strip()
-    seconds = parse_go_duration(text)
-    if seconds is None:
-        try:
-            seconds = float(text)
-        except ValueError:
-            return None
-        if not math.isfinite(seconds):
-            return None
-    return seconds if seconds > 0.0 else 0.0
+def _fraction(digits: bytes) -> tuple[int, float]:
+    """Go's leadingFraction: the digits as an integer and 10**count as a float, accumulating
+    only while the integer stays within ``uint64`` (later digits are ignored)."""
+    if len(digits) <= 18:  # (cannot overflow; the scale is exact)
+        return int(digits), _SCALE[len(digits)]
+    x = 0
+    scale = 1.0
+    for c in digits:
+        if x > (_MAX_NS - 1) // 10:
+            break
+        y = x * 10 + c - 48
+        if y > _MAX_NS:
+            break
+        x = y
+        scale *= 10
+    return x, scale
+
+
+def parse_go_duration(text: str | bytes) -> float | None:
+    """Seconds in a Go duration string (``2m59.56s``, ``7.66s``, ``547ms``, ``1h2m3s``,
+    ``250us``, ``-1.5h``, ``0``), or ``None`` if Go's ``time.ParseDuration`` would refuse it.
+
+    See :func:`parse_go_duration_ns` for the rules; this is its value divided by 1e9.
+    """
+    ns = parse_go_duration_ns(text)
+    return None if ns is None else ns / 1e9
 
 
 def _count(value: bytes | str) -> int | None:
@@ -156,6 +226,13 @@ class RateLimitSnapshot(msgspec.Struct, frozen=True, kw_only=True, gc=False):
         return max(0.0, self.reset_tokens - (time.monotonic() if now is None else now))
 
 
+def _header_bytes(value: str) -> bytes:
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:  # not from the wire: text as such
+        return value.encode("utf-8", "surrogateescape")
+
+
 def _snapshot(values: list[bytes | str | None], now: float) -> RateLimitSnapshot:
     limit_r, limit_t, rem_r, rem_t, reset_r, reset_t = values
     try:  # the common case, without helper calls (this runs on every response)
@@ -175,31 +252,38 @@ def _snapshot(values: list[bytes | str | None], now: float) -> RateLimitSnapshot
         lim_t = None if limit_t is None else _count(limit_t)
         left_r = None if rem_r is None else _count(rem_r)
         left_t = None if rem_t is None else _count(rem_t)
-    raw_r = raw_t = None
-    at_r = at_t = None
-    seconds: float | None
-    if reset_r is not None:
-        raw_r = reset_r.decode("latin-1") if isinstance(reset_r, bytes) else reset_r
-        match = _SIMPLE.fullmatch(raw_r)  # "7.66s", "547ms": no helper call
+    # the resets: Go durations, or (leniently) plain decimal seconds; below 0 counts as 0,
+    # above MAX_SERVER_WAIT (or unreadable) as absent -- the raw value is kept either way
+    raws: list[str | None] = [None, None]
+    at: list[float | None] = [None, None]
+    for i, value in enumerate((reset_r, reset_t)):
+        if value is None:
+            continue
+        if isinstance(value, bytes):
+            raws[i] = value.decode("latin-1")
+        else:  # (a mapping's value: a header decoded as Latin-1, whose bytes those are)
+            raws[i] = value
+            value = _header_bytes(value)
+        match = _SIMPLE.fullmatch(value)  # "7.66s", "547ms": no helper call
+        ns: int | None
         if match is not None:
-            seconds = float(match[1]) / 1000.0 if match[2] == "ms" else float(match[1])
+            whole, frac, unit = match.groups()
+            per = _SIMPLE_UNIT[unit]
+            ns = int(whole) * per
+            if frac:
+                ns += int(float(int(frac)) * (float(per) / _SCALE[len(frac)]))
         else:
-            seconds = parse_go_duration(raw_r)
-        if seconds is None or seconds < 0.0:
-            seconds = _reset_seconds(raw_r)
-        if seconds is not None:
-            at_r = now + seconds
-    if reset_t is not None:
-        raw_t = reset_t.decode("latin-1") if isinstance(reset_t, bytes) else reset_t
-        match = _SIMPLE.fullmatch(raw_t)  # "7.66s", "547ms": no helper call
-        if match is not None:
-            seconds = float(match[1]) / 1000.0 if match[2] == "ms" else float(match[1])
-        else:
-            seconds = parse_go_duration(raw_t)
-        if seconds is None or seconds < 0.0:
-            seconds = _reset_seconds(raw_t)
-        if seconds is not None:
-            at_t = now + seconds
+            ns = parse_go_duration_ns(value)
+            if ns is None:
+                value = value.strip()
+                if _PLAIN_SECONDS.fullmatch(value) is None:
+                    continue
+                ns = int(float(value) * 1e9)
+        seconds = ns / 1e9
+        if seconds <= MAX_SERVER_WAIT:
+            at[i] = now + (seconds if seconds > 0.0 else 0.0)
+    raw_r, raw_t = raws
+    at_r, at_t = at
     return RateLimitSnapshot(
         limit_requests=lim_r,
         limit_tokens=lim_t,

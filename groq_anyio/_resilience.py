@@ -35,7 +35,8 @@ import enum
 import random
 import re
 import time
-from typing import TYPE_CHECKING, Final
+import weakref
+from typing import TYPE_CHECKING, Any, Final
 
 import anyio
 import anyio.lowlevel
@@ -326,6 +327,7 @@ class ResilienceState:
         "_request_limiter",
         "_stream_limiter",
         "scopes",
+        "streams",
         "closed",
         "_drained",
     )
@@ -350,6 +352,8 @@ class ResilienceState:
         self._stream_limiter: anyio.CapacityLimiter | None = None
         #: cancel scopes of the calls in flight (cancelled when the client closes)
         self.scopes: set[anyio.CancelScope] = set()
+        #: the streams handed out (closing the client closes those still open)
+        self.streams: weakref.WeakSet[Any] = weakref.WeakSet()
         self.closed = False
         self._drained: anyio.Event | None = None
 
@@ -381,6 +385,15 @@ class ResilienceState:
         """The client is closing: cancel every call in flight and wait (at most ``grace``
         seconds, shielded) until they have let go of their connections."""
         self.closed = True
+        streams = [s for s in self.streams if not s.closed]
+        if streams:
+            # a task reading one of them wakes with ClientClosedError (see SSEStreamBase)
+            with anyio.CancelScope(shield=True), anyio.move_on_after(grace):
+                for stream in streams:
+                    try:
+                        await stream._abort()
+                    except Exception:  # (an HTTP/2 body being read in another task cannot
+                        pass  # be closed from here: closing the pool then ends it)
         if not self.scopes:
             return
         drained = self._drained = anyio.Event()

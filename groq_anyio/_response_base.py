@@ -16,16 +16,24 @@ here runs per chunk.
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import AsyncIterator, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Final, NoReturn, Self
 
 import anyio
 
-from ._errors import APITimeoutError
+from ._errors import (
+    APIResponseValidationError,
+    APITimeoutError,
+    ResponseTooLargeError,
+)
+from ._sse import SSEError, SSEScanner, SSETooLarge
 
 if TYPE_CHECKING:
+    from ._pipeline import RequestOptions
+    from ._resilience import ResilienceState
     from ._transport import RawResponse
 
 __all__ = ["DRAIN_LIMIT", "DRAIN_SECONDS", "ResponseMeta", "SSEStreamBase"]
@@ -83,6 +91,12 @@ class SSEStreamBase(ResponseMeta):
     _closed: bool
     _idle_timeout: float | None
     _on_close: Callable[[], None] | None
+    _scanner: SSEScanner
+    _client_state: ResilienceState | None
+    _quiet_ns: int
+    _deadline_ns: int
+    _total_timeout: float | None
+    timings: Any
 
     @property
     def closed(self) -> bool:
@@ -92,6 +106,73 @@ class SSEStreamBase(ResponseMeta):
         """Drop the events (or chunks) received but not handed out yet."""
         self._events = []
         self._index = 0
+
+    def _set_limits(self, options: RequestOptions, state: ResilienceState) -> None:
+        """The call's limits (before the first byte is scanned): one event's size, the wait
+        for the next event, the whole stream's deadline; and the client, to tell when it closed.
+        """
+        self._client_state = state
+        event = options.limits.sse_event
+        if event is not None:
+            self._scanner = SSEScanner(max_buffer=event)
+        else:
+            self._scanner = SSEScanner(max_buffer=1 << 62)
+        timeout = options.timeout
+        read = timeout.read if timeout.read is not None else timeout.total
+        if read is not None:
+            self._quiet_ns = int(read * 1e9)
+        whole = options.total_stream_timeout
+        if whole is not None:
+            self._total_timeout = whole
+            self._deadline_ns = self.timings.request_start + int(whole * 1e9)
+
+    def _client_closed(self) -> bool:
+        state = self._client_state
+        return state is not None and state.closed
+
+    async def _next_timed(self, waited: int) -> bytes:
+        """The next network chunk within the idle timeout (counted from ``waited``, the
+        perf_counter_ns when the wait for the next event began; 0: now) and the stream's
+        total deadline; else ``APITimeoutError``."""
+        now = time.perf_counter_ns()
+        left = float("inf")
+        why = ""
+        idle = self._idle_timeout
+        if idle is not None:
+            left = idle - ((now - waited) / 1e9 if waited else 0.0)
+            why = f"no event for {idle} s (stream_idle_timeout)"
+        if self._deadline_ns and (self._deadline_ns - now) / 1e9 < left:
+            left = (self._deadline_ns - now) / 1e9
+            why = f"it did not end within stream_total_timeout ({self._total_timeout} s)"
+        if left > 0:
+            with anyio.move_on_after(left):
+                return await self._iter.__anext__()
+        await self._abort()
+        raise APITimeoutError(
+            f"the stream stalled: {why}; it was closed", request_id=self.request_id
+        )
+
+    async def _quiet_timeout(self) -> NoReturn:
+        """Bytes kept coming for longer than the read timeout without completing an event."""
+        await self._abort()
+        raise APITimeoutError(
+            f"the stream stalled: no event for {self._quiet_ns / 1e9:g} s (the read timeout), "
+            "only bytes that complete none (keep-alive comments, or a trickle); it was closed",
+            request_id=self.request_id,
+        )
+
+    def _scan_error(self, exc: SSEError) -> Exception:
+        """The error for an event stream the scanner refused."""
+        if isinstance(exc, SSETooLarge):
+            return ResponseTooLargeError(
+                "one event of the stream is larger than the client's limit; the stream was closed",
+                limit=exc.limit,
+                setting="ResponseLimits.sse_event",
+                request_id=self.request_id,
+            )
+        return APIResponseValidationError(
+            f"malformed event stream: {exc}", request_id=self.request_id
+        )
 
     async def _next_within(self, seconds: float) -> bytes:
         """The next network chunk, or ``APITimeoutError`` after ``seconds`` of silence."""

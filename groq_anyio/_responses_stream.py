@@ -61,6 +61,8 @@ from .types.responses import (
 )
 
 if TYPE_CHECKING:
+    from ._pipeline import RequestOptions
+    from ._resilience import ResilienceState
     from ._transport import RawResponse
     from .helpers import _OutputParser
 
@@ -216,6 +218,10 @@ class ResponseStream(SSEStreamBase):
         "_idle_timeout",
         "_on_close",
         "timings",
+        "_client_state",
+        "_quiet_ns",
+        "_deadline_ns",
+        "_total_timeout",
         "_failure",
     )
 
@@ -248,6 +254,14 @@ class ResponseStream(SSEStreamBase):
         self._failure: type[BaseException] | None = None
         #: monotonic stamps of this stream (see :class:`~groq_anyio.Timings`)
         self.timings = timings
+        self._client_state: ResilienceState | None = None  # (set by _configure)
+        self._quiet_ns = 1 << 62  # the read timeout, as a wait for the next event (ns)
+        self._deadline_ns = 0  # perf_counter_ns by which the stream must end (0: none)
+        self._total_timeout: float | None = None
+
+    def _configure(self, options: RequestOptions, state: ResilienceState) -> None:
+        """Take the call's limits (the pipeline calls this before :meth:`_prime`)."""
+        self._set_limits(options, state)
 
     @property
     def output_text(self) -> str:
@@ -285,6 +299,7 @@ class ResponseStream(SSEStreamBase):
 
     async def __anext__(self) -> ResponseStreamEvent:
         events = self._events
+        waited = 0  # perf_counter_ns when this wait for an event began (its first read)
         while True:
             index = self._index
             if index < len(events):
@@ -297,7 +312,7 @@ class ResponseStream(SSEStreamBase):
                     raise StopAsyncIteration
                 try:
                     event = decode_stream_event(data)
-                except msgspec.DecodeError:
+                except (msgspec.DecodeError, RecursionError):
                     await self._undecodable(data, sse.event)
                 t = type(event)
                 if t is ResponseErrorEvent:
@@ -318,19 +333,30 @@ class ResponseStream(SSEStreamBase):
             if self._done:
                 await self._release()
                 raise StopAsyncIteration
-            events = await self._fill()
+            # idle means "no event": reads that complete none do not start the wait afresh
+            if not waited:
+                waited = time.perf_counter_ns()
+            elif time.perf_counter_ns() - waited > self._quiet_ns:
+                await self._quiet_timeout()
+            events = await self._fill(waited)
 
-    async def _fill(self) -> list[Any]:
-        """Read the next network chunk and scan it; returns the new event list."""
+    async def _fill(self, waited: int = 0) -> list[Any]:
+        """Read the next network chunk and scan it; returns the new event list. ``waited``:
+        when the wait for the next event began (for the idle timeout)."""
         if self._closed:
             raise ClientClosedError("the stream is closed")
         try:
             try:
-                if self._idle_timeout is None:
+                if self._idle_timeout is None and not self._deadline_ns:
                     data = await self._iter.__anext__()
                 else:
-                    data = await self._next_within(self._idle_timeout)
+                    data = await self._next_timed(waited)
             except StopAsyncIteration:
+                if self._client_closed():  # (closing the client ended the body under us)
+                    await self._abort()
+                    raise ClientClosedError(
+                        "the client was closed while the stream was being read"
+                    ) from None
                 self._done = True
                 self._events = events = self._scanner.close()
                 self._index = 0
@@ -348,9 +374,7 @@ class ResponseStream(SSEStreamBase):
         except SSEError as exc:
             self._failure = type(exc)
             await self._abort()
-            raise APIResponseValidationError(
-                f"malformed event stream: {exc}", request_id=self.request_id
-            ) from exc
+            raise self._scan_error(exc) from exc
         except (APIError, StopAsyncIteration):
             raise
         except Exception as exc:
@@ -359,6 +383,10 @@ class ResponseStream(SSEStreamBase):
             self._failure = type(exc)
             mapped = map_exception(exc)
             await self._abort()
+            if self._client_closed():
+                raise ClientClosedError(
+                    "the client was closed while the stream was being read"
+                ) from exc
             if mapped is None:
                 raise
             raise mapped from exc
@@ -389,7 +417,7 @@ class ResponseStream(SSEStreamBase):
         first = events[0]
         try:
             body = _json_decode(first.data)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):
             return  # [DONE] or garbage: iteration reports it
         if not isinstance(body, dict):
             return
@@ -410,7 +438,7 @@ class ResponseStream(SSEStreamBase):
         """An event that is not a known event: an in-band ``{"error": ...}`` or garbage."""
         try:
             body = _json_decode(data)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):
             body = None
         if isinstance(body, dict) and ("error" in body or name == "error"):
             err = body.get("error", body)
@@ -423,7 +451,10 @@ class ResponseStream(SSEStreamBase):
         )
 
     async def _raise_error_event(self, event: ResponseErrorEvent, data: Any) -> NoReturn:
-        body = _json_decode(data)
+        try:
+            body = _json_decode(data)
+        except (msgspec.DecodeError, RecursionError):  # (it decoded as an event: unlikely)
+            body = None
         nested = body.get("error") if isinstance(body, dict) else None
         if isinstance(nested, dict):
             err: dict[str, Any] = _clean_error(nested)

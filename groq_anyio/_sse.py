@@ -67,13 +67,21 @@ from typing import NoReturn
 
 import msgspec
 
-__all__ = ["SSEError", "SSEScanner", "ServerSentEvent"]
+__all__ = ["SSEError", "SSEScanner", "SSETooLarge", "ServerSentEvent"]
 
 _BOM = b"\xef\xbb\xbf"
 
 
 class SSEError(ValueError):
     """The event stream cannot be scanned (for instance a line longer than the buffer bound)."""
+
+
+class SSETooLarge(SSEError):
+    """An event (its data plus the line being read) passed the scanner's ``max_buffer``."""
+
+    def __init__(self, message: str, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 class ServerSentEvent(msgspec.Struct, gc=False):
@@ -348,7 +356,7 @@ class SSEScanner:
         LF and CR at or after ``pos`` (-1: none).
         """
         if self._failed is not None:
-            raise SSEError(self._failed)
+            raise SSETooLarge(self._failed, self._max_buffer)
         if not chunk:
             return None
         buf = self._buf
@@ -439,4 +447,4 @@ class SSEScanner:
         self._buf.clear()
         self._data.clear()
         self._has_data = False
-        raise SSEError(self._failed)
+        raise SSETooLarge(self._failed, self._max_buffer)

@@ -27,6 +27,8 @@ from ._errors import (
     APIError,
     APIResponseValidationError,
     ClientClosedError,
+    ResponseTooLargeError,
+    StreamStateError,
     make_status_error,
 )
 from ._response_base import SSEStreamBase
@@ -35,6 +37,8 @@ from ._timings import Timings
 from .types.chat import ChatCompletion, ChatCompletionChunk
 
 if TYPE_CHECKING:
+    from ._pipeline import RequestOptions
+    from ._resilience import ResilienceState
     from ._transport import RawResponse
 
 __all__ = ["ChatStream"]
@@ -47,10 +51,19 @@ _json_decode = msgspec.json.decode
 _NO_EVENTS: list[Any] = []  # shared, never mutated
 _NO_CHUNKS: list[ChatCompletionChunk] = []  # shared, never mutated
 _NO_RUN = (b"", 0)
+_NO_LIMIT = 1 << 62
 #: record every chunk's arrival stamp in ``Timings.chunk_times`` (one C-level append per
 #: network read; see docs/benchmarking.md for its measured cost)
 RECORD_CHUNK_TIMES = True
 _pack_stamp = Struct("=q").pack  # (one stamp as array('q') bytes)
+
+
+def _finish_only(chunk: ChatCompletionChunk) -> bool:
+    """What a stream that accumulates nothing needs of a chunk: whether it finished a choice."""
+    for choice in chunk.choices:  # noqa: SIM110 (any() would add a generator frame per chunk)
+        if choice.finish_reason is not None:
+            return True
+    return False
 
 
 class ChatStream(SSEStreamBase):
@@ -75,6 +88,14 @@ class ChatStream(SSEStreamBase):
         "_idle_timeout",
         "_on_close",
         "timings",
+        "_client_state",
+        "_quiet_ns",
+        "_deadline_ns",
+        "_total_timeout",
+        "_acc_limit",
+        "_received",
+        "_keep",
+        "_started",
         "_failure",
     )
 
@@ -113,6 +134,16 @@ class ChatStream(SSEStreamBase):
         self._failure: type[BaseException] | None = None
         #: monotonic stamps of this stream (see :class:`~groq_anyio.Timings`)
         self.timings = timings
+        self._client_state: ResilienceState | None = None  # (set by _configure)
+        #: the longest wait (ns) for the next chunk while bytes keep coming (Timeout.read)
+        self._quiet_ns = _NO_LIMIT
+        #: perf_counter_ns by which the whole stream must end (0: no limit)
+        self._deadline_ns = 0
+        self._total_timeout: float | None = None
+        self._acc_limit = _NO_LIMIT  # ResponseLimits.accumulated
+        self._received = 0  # bytes of events folded into the accumulator (bounds what it keeps)
+        self._keep = True  # accumulate (get_final_completion() works)
+        self._started = False  # a chunk has been handed out
         if RECORD_CHUNK_TIMES:
             timings.chunk_times = array("q")
 
@@ -123,11 +154,37 @@ class ChatStream(SSEStreamBase):
         self._events = _NO_EVENTS
         self._eindex = 0
 
+    def _configure(self, options: RequestOptions, state: ResilienceState) -> None:
+        """Take the call's limits (the pipeline calls this before :meth:`_prime`)."""
+        self._set_limits(options, state)
+        accumulated = options.limits.accumulated
+        if not options.accumulate:
+            self._keep = False
+            self._add = _finish_only
+        elif accumulated is not None:
+            self._acc_limit = accumulated
+
     def get_final_completion(self) -> ChatCompletion:
-        """The ChatCompletion rebuilt from the chunks received so far (text, tool calls, usage)."""
-        return self._acc.result()
+        """The ChatCompletion rebuilt from the chunks received so far (text, tool calls, usage).
+
+        Raises:
+            StreamStateError: the stream has not been iterated yet (nothing was received), or
+                the client was created with ``accumulate_streams=False``.
+        """
+        return self.current_completion_snapshot()
 
     def current_completion_snapshot(self) -> ChatCompletion:
+        """Like :meth:`get_final_completion`: the completion as received so far."""
+        if not self._keep:
+            raise StreamStateError(
+                "this stream keeps nothing to rebuild the completion from: the client was "
+                "created with accumulate_streams=False"
+            )
+        if not self._started and not self._done:
+            raise StreamStateError(
+                "the stream has not been iterated yet: iterate it (async for chunk in stream) "
+                "before asking for the final completion"
+            )
         return self._acc.result()
 
     # -- iteration ------------------------------------------------------------------------------
@@ -164,6 +221,7 @@ class ChatStream(SSEStreamBase):
 
         ``data`` is the chunk's event data; None for a chunk of the current batch, whose
         bytes are found again in the batch's run (only when an error needs them)."""
+        self._started = True  # (the first chunk always comes here: _watch starts True)
         if chunk.error is not None or (chunk.x_groq is not None and chunk.x_groq.error is not None):
             if data is None:
                 b, end = self._run
@@ -202,6 +260,9 @@ class ChatStream(SSEStreamBase):
         self._chunks = _NO_CHUNKS  # (the used-up batch is not kept while the caller waits)
         self._run = _NO_RUN
         self._index = 0
+        if self._received > self._acc_limit:
+            await self._too_much()
+        waited = 0  # perf_counter_ns when this wait for a chunk began (its first read)
         while True:
             events = self._events
             index = self._eindex
@@ -225,7 +286,7 @@ class ChatStream(SSEStreamBase):
                         continue  # other named events are not chat chunks
                 try:
                     chunk = _chunk_decoder.decode(data)
-                except msgspec.DecodeError:
+                except (msgspec.DecodeError, RecursionError):
                     # `[DONE]` is not a JSON object either: it is only looked for here, once,
                     # rather than compared against every chunk
                     if bytes(data).strip() == b"[DONE]":
@@ -233,6 +294,7 @@ class ChatStream(SSEStreamBase):
                         await self._release()
                         raise StopAsyncIteration from None
                     await self._raise_undecodable(data)
+                self._received += len(data)
                 times = self.timings.chunk_times
                 if times is not None:
                     times.append(self.timings.last_chunk or 0)
@@ -240,8 +302,14 @@ class ChatStream(SSEStreamBase):
                 if self._done:
                     await self._release()
                     raise StopAsyncIteration
-                if self._closed or self._idle_timeout is not None:
-                    read = await self._read()
+                # idle means "no chunk": reads that complete none (keep-alive comments, a
+                # trickle of bytes) do not start the wait afresh
+                if not waited:
+                    waited = _now_ns()
+                elif _now_ns() - waited > self._quiet_ns:
+                    await self._quiet_timeout()
+                if self._closed or self._idle_timeout is not None or self._deadline_ns:
+                    read = await self._read(waited)
                     if read is None:
                         continue  # the body ended: its last events are in place
                     raw = read
@@ -267,7 +335,7 @@ class ChatStream(SSEStreamBase):
                 array, count, b, end = run
                 try:
                     chunks = _batch_decoder.decode(array)
-                except msgspec.DecodeError:
+                except (msgspec.DecodeError, RecursionError):
                     chunks = _NO_CHUNKS
                 if len(chunks) != count:
                     # `[DONE]` (normally the last event of the last read), or a payload that
@@ -278,6 +346,7 @@ class ChatStream(SSEStreamBase):
                 self._chunks = chunks
                 self._run = (b, end)
                 self._index = 1
+                self._received += end
                 chunk = chunks[0]
                 times = self.timings.chunk_times
                 if times is not None:  # one stamp per read, shared by its chunks
@@ -296,16 +365,17 @@ class ChatStream(SSEStreamBase):
                 self._finished = True
             return chunk
 
-    async def _read(self) -> bytes | None:
-        """The next network chunk (within the idle timeout, if one is set); None when the body
-        has ended (its last events are then in ``_events``)."""
+    async def _read(self, waited: int = 0) -> bytes | None:
+        """The next network chunk (within the idle and total timeouts, if set; ``waited``: when
+        the wait for the next chunk began); None when the body has ended (its last events are
+        then in ``_events``)."""
         if self._closed:
             raise ClientClosedError("the stream is closed")
         try:
-            if self._idle_timeout is None:
+            if self._idle_timeout is None and not self._deadline_ns:
                 data = await self._iter.__anext__()
             else:
-                data = await self._next_within(self._idle_timeout)
+                data = await self._next_timed(waited)
         except BaseException as exc:
             events = await self._fill_failed(exc)
             self._events = events
@@ -330,6 +400,9 @@ class ChatStream(SSEStreamBase):
         """Reading or scanning the next network chunk raised ``exc``: the end of the body
         (returns the last events), or an error to report (raises)."""
         if isinstance(exc, StopAsyncIteration):
+            if self._client_closed():  # (closing the client ended the body under us)
+                await self._abort()
+                raise ClientClosedError("the client was closed while the stream was being read")
             self._done = True
             self._events = events = self._scanner.close()
             self._eindex = 0
@@ -344,9 +417,7 @@ class ChatStream(SSEStreamBase):
         self._failure = type(exc)  # (what error_type() reports: mapped, or "cancelled")
         if isinstance(exc, SSEError):
             await self._abort()
-            raise APIResponseValidationError(
-                f"malformed event stream: {exc}", request_id=self.request_id
-            ) from exc
+            raise self._scan_error(exc) from exc
         if isinstance(exc, APIError):
             raise exc
         if isinstance(exc, Exception):
@@ -354,6 +425,10 @@ class ChatStream(SSEStreamBase):
 
             mapped = map_exception(exc)
             await self._abort()
+            if self._client_closed():
+                raise ClientClosedError(
+                    "the client was closed while the stream was being read"
+                ) from exc
             if mapped is None:
                 raise exc
             raise mapped from exc
@@ -391,7 +466,7 @@ class ChatStream(SSEStreamBase):
         if kind is None or kind == "message":
             try:
                 chunk = _chunk_decoder.decode(data)
-            except msgspec.DecodeError:
+            except (msgspec.DecodeError, RecursionError):
                 return  # [DONE], or undecodable: iteration reports it
             if chunk.error is None and (chunk.x_groq is None or chunk.x_groq.error is None):
                 return
@@ -411,8 +486,8 @@ class ChatStream(SSEStreamBase):
     def _in_band_error(self, data: Any) -> APIError:
         try:
             body = _json_decode(data)
-        except msgspec.DecodeError:
-            body = {"error": {"message": bytes(data).decode("utf-8", "replace")}}
+        except (msgspec.DecodeError, RecursionError):
+            body = {"error": {"message": bytes(data)[:2000].decode("utf-8", "replace")}}
         err_obj: Any = None
         if isinstance(body, dict):
             err_obj = body.get("error")
@@ -431,7 +506,17 @@ class ChatStream(SSEStreamBase):
             {"error": err_obj} if isinstance(err_obj, dict) else body,
             headers=headers,
             in_stream=True,
-            partial=self._acc.result(),
+            partial=self._acc.result() if self._keep else None,
+        )
+
+    async def _too_much(self) -> NoReturn:
+        await self._abort()
+        raise ResponseTooLargeError(
+            "the completion accumulated from this stream grew past the client's limit; the "
+            "stream was closed (create the client with accumulate_streams=False to only iterate)",
+            limit=self._acc_limit,
+            setting="ResponseLimits.accumulated",
+            request_id=self.request_id,
         )
 
     async def _raise_undecodable(self, data: Any) -> NoReturn:

@@ -438,7 +438,7 @@ def parse_tool_arguments(tool_call: object, tp: type[T] | None = None) -> T | di
             return value
         result: T = _decoder(_key(tp)).decode(text)
         return result
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:
         what = "do not match" if isinstance(exc, msgspec.ValidationError) else "are not valid JSON"
         target = getattr(tp, "__name__", "a JSON object") if tp is not None else "a JSON object"
         raise ToolArgumentsError(
@@ -548,7 +548,7 @@ class _OutputParser:
         text = content if content is not None else ""
         try:
             return self.decoder.decode(text)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, RecursionError) as exc:
             if finish_reason == "length" or finish_reason == "max_output_tokens":
                 why = "the reply was cut short by the token limit, so it is incomplete JSON"
             elif finish_reason is None:

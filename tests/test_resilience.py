@@ -512,12 +512,12 @@ async def test_pipeline_adds_few_calls_per_request(server: GroqTestServer) -> No
             sys.setprofile(None)
     per_request = sum(ours.values()) / runs
     # send_request and _attempt (entered, plus a resume per suspension), observe + _snapshot,
-    # parse_go_duration for reset values other than "7.66s" / "547ms"; nothing else
+    # parse_go_duration_ns for reset values other than "7.66s" / "547ms"; nothing else
     assert per_request <= 12, ours
     assert set(ours) <= {
         "send_request",
         "_attempt",
         "observe",
         "_snapshot",
-        "parse_go_duration",
+        "parse_go_duration_ns",
     }, ours

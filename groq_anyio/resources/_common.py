@@ -114,17 +114,58 @@ def as_list(name: str, value: Any) -> list[Any]:
 
 
 def encode_json(request: Any, extra_body: Mapping[str, Any] | None) -> bytes:
-    """The request Struct as JSON, with ``extra_body``'s keys added (replacing same-named ones)."""
+    """The request Struct as JSON, with ``extra_body``'s keys added (replacing same-named ones).
+
+    Raises:
+        InvalidParameterError: something cannot be encoded, or a float is NaN or infinite
+            (JSON has no such numbers; msgspec would send ``null``), naming where it is.
+    """
     try:
         if not extra_body:
-            return _encoder.encode(request)
-        if not isinstance(extra_body, Mapping):
-            raise InvalidParameterError("extra_body", "must be a mapping")
-        merged = msgspec.to_builtins(request)
-        merged.update(extra_body)
-        return _encoder.encode(merged)
-    except (TypeError, msgspec.EncodeError) as exc:
+            body = _encoder.encode(request)
+        else:
+            if not isinstance(extra_body, Mapping):
+                raise InvalidParameterError("extra_body", "must be a mapping")
+            merged = msgspec.to_builtins(request)
+            merged.update(extra_body)
+            body = _encoder.encode(merged)
+    except (TypeError, msgspec.EncodeError, RecursionError) as exc:
         raise InvalidParameterError("body", f"cannot be encoded as JSON: {exc}") from None
+    if b"null" in body:  # (a NaN or an infinity is encoded as null: only then look for one)
+        if extra_body:
+            _refuse_non_finite(extra_body, "extra_body")
+        _refuse_non_finite(request, "")
+    return body
+
+
+def _refuse_non_finite(value: Any, path: str, depth: int = 0) -> None:
+    """Raise InvalidParameterError naming the first NaN or infinite float in ``value``."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidParameterError(
+                path or "body",
+                f"is {value!r}: JSON has no NaN or infinite numbers (it would be sent as null)",
+            )
+        return
+    if depth > 200:
+        return  # (deeper than any request: encoding it went fine, so nothing is lost)
+    items: Iterable[tuple[str, Any]]
+    if isinstance(value, Mapping):
+        items = ((_key_path(path, k), v) for k, v in value.items())
+    elif isinstance(value, list | tuple):
+        items = ((f"{path}[{i}]", v) for i, v in enumerate(value))
+    elif isinstance(value, msgspec.Struct):
+        items = ((f"{path}.{f}" if path else f, getattr(value, f)) for f in value.__struct_fields__)
+    else:
+        return
+    for sub, item in items:
+        _refuse_non_finite(item, sub, depth + 1)
+
+
+def _key_path(path: str, key: Any) -> str:
+    if isinstance(key, str) and key.isidentifier():
+        return f"{path}.{key}" if path else key
+    return f"{path}[{key!r}]"
 
 
 def invalid_response(
@@ -139,10 +180,11 @@ def invalid_response(
 
 
 def decode_response(raw: RawResponse, data: bytes, decoder: msgspec.json.Decoder[T]) -> T:
-    """``data`` decoded; an undecodable body raises :class:`APIResponseValidationError`."""
+    """``data`` decoded; an undecodable body (nested too deeply included) raises
+    :class:`APIResponseValidationError`."""
     try:
         return decoder.decode(data)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:
         name = getattr(decoder.type, "__name__", str(decoder.type))
         raise invalid_response(raw, data, f"a {name}", exc) from None
 
@@ -243,4 +285,4 @@ async def open_binary(
         accept=accept,
         read_body=False,
     )
-    return BinaryResponse(raw, timings)
+    return BinaryResponse(raw, timings, max_read=options.limits.download)

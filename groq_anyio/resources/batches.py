@@ -314,7 +314,7 @@ class BatchResults:
     def _decode(self, line: bytes) -> BatchResult:
         try:
             wire = _line_decoder.decode(line)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, RecursionError) as exc:
             raise APIResponseValidationError(
                 f"line {self._line_no} of file {self._file_id} is not a batch result: {exc}",
                 body=line[:2000].decode("utf-8", "replace"),
@@ -389,19 +389,19 @@ def _response(wire: _WireResponse) -> BatchResponse:
         try:
             out.body = _completion_decoder.decode(raw)
             return out
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):
             pass
     else:
         try:
             err = _error_decoder.decode(raw)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):
             err = None
         if err is not None and err.error is not None:
             out.error = err.error
             return out
     try:
         out.raw_body = _any_decode(raw)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         out.raw_body = raw.decode("utf-8", "replace")
     return out
 

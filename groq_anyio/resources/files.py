@@ -285,7 +285,7 @@ def _check_first_line(head: bytes, complete: bool) -> None:
         )
     try:
         doc = _json_decode(line)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:
         raise InvalidParameterError("file", f"line 1 is not JSON ({exc})") from None
     if not isinstance(doc, dict):
         raise InvalidParameterError(

@@ -202,7 +202,7 @@ class Responses(APIResource):
         assert data is not None
         try:
             response = decode_response(data)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, RecursionError) as exc:
             raise invalid_response(raw, data, "a Responses API response", exc) from None
         response._attach(raw, timings)
         if response.status == "failed":

@@ -210,6 +210,8 @@ class ChatCompletionMessage(GroqModel, dict=True, gc=True):
     function_call: FunctionCall | None = None
     executed_tools: list[ExecutedTool] | None = None
     annotations: list[Annotation] | None = None
+    #: a refusal the model gave instead of content (OpenAI-compatible servers send it)
+    refusal: str | None = None
 
     @property
     def parsed(self) -> Any:
@@ -413,6 +415,7 @@ class ChoiceDelta(GroqModel):
     function_call: ChoiceDeltaFunctionCall | None = None
     executed_tools: list[ExecutedTool] | None = None
     annotations: list[Annotation] | None = None
+    refusal: str | None = None
 
 
 class ChunkChoice(GroqModel):

@@ -1,0 +1,772 @@
+"""Hostile servers and bad input (issue 12): hangs, unbounded memory, raw errors, poisoned state.
+
+Every test talks to the local server (or a scripted reply of it) over real sockets, on asyncio
+and trio. Time limits are generous (``fail_after``) and only guard against hangs: nothing here
+asserts how long something took.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from typing import Any
+
+import anyio
+import msgspec
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import groq_anyio as g
+from groq_anyio import AsyncGroq, ResponseLimits, Timeout
+from groq_anyio._accumulate import ChatCompletionAccumulator
+from groq_anyio.testing import (
+    ChatScript,
+    ErrorReply,
+    Exchange,
+    FakeClock,
+    GroqTestServer,
+    RawReply,
+    Reply,
+)
+from groq_anyio.types.chat import ChatCompletionChunk
+
+from .conftest import TEST_KEY
+
+pytestmark = pytest.mark.anyio
+
+MODEL = "llama-3.3-70b-versatile"
+MSGS = [{"role": "user", "content": "Hi"}]
+SSE = {"content-type": "text/event-stream"}
+JSON = {"content-type": "application/json"}
+
+
+def _chunk(content: str | None = "tok", **delta: Any) -> bytes:
+    d: dict[str, Any] = dict(delta)
+    if content is not None:
+        d["content"] = content
+    doc = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": MODEL,
+        "choices": [{"index": 0, "delta": d, "finish_reason": None}],
+    }
+    return b"data: " + msgspec.json.encode(doc) + b"\n\n"
+
+
+_FINISH = (
+    b'data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m",'
+    b'"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n'
+)
+
+
+class Forever(Reply, frozen=True):
+    """A 200 stream: ``head`` first, then ``piece`` every ``every`` seconds until the client
+    goes away (keep-alive comments, a trickle, or endless chunks)."""
+
+    head: bytes
+    piece: bytes
+    every: float = 0.05
+    content_type: str = "text/event-stream"
+
+    async def respond(self, exchange: Exchange) -> None:
+        await exchange.start(200, [(b"content-type", self.content_type.encode())], None)
+        await exchange.write(self.head)
+        due = anyio.current_time()
+        while True:
+            due += self.every
+            await exchange.sleep_until(due)
+            await exchange.write(self.piece)
+
+
+class HoldAfter(Reply, frozen=True):
+    """A 200 stream that sends ``head`` and then nothing (the connection stays open)."""
+
+    head: bytes
+
+    async def respond(self, exchange: Exchange) -> None:
+        await exchange.start(200, [(b"content-type", b"text/event-stream")], None)
+        await exchange.write(self.head)
+        await exchange.sleep(60)
+        await exchange.write(_FINISH, end=True)
+
+
+def _client(server: GroqTestServer, **kw: Any) -> AsyncGroq:
+    kw.setdefault("max_retries", 0)
+    return AsyncGroq(api_key=TEST_KEY, base_url=server.base_url, **kw)
+
+
+async def _drain(stream: Any) -> list[Any]:
+    return [chunk async for chunk in stream]
+
+
+# -- 1. hangs: idle means "no event"; a total deadline --------------------------------------------
+
+
+async def test_keep_alive_comments_do_not_reset_the_idle_timeout(server: GroqTestServer) -> None:
+    server.push(Forever(head=_chunk(), piece=b": keep-alive\n\n"))
+    async with _client(server, stream_idle_timeout=0.3) as client:
+        with anyio.fail_after(10):
+            stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+            async with stream:
+                with pytest.raises(g.APITimeoutError, match="stream_idle_timeout"):
+                    await _drain(stream)
+        assert stream.closed
+
+
+async def test_a_trickle_without_events_hits_the_read_timeout(server: GroqTestServer) -> None:
+    # one byte at a time of an event that never ends; no stream_idle_timeout: the read
+    # timeout (reset by every byte at the socket) bounds the wait for the next *event*
+    server.push(Forever(head=_chunk() + b'data: {"never', piece=b" ", every=0.05))
+    async with _client(server, timeout=Timeout(total=30, read=0.4)) as client:
+        with anyio.fail_after(10):
+            stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+            async with stream:
+                with pytest.raises(g.APITimeoutError, match="read timeout"):
+                    await _drain(stream)
+
+
+async def test_stream_total_timeout_ends_an_endless_stream(server: GroqTestServer) -> None:
+    server.push(Forever(head=_chunk(), piece=_chunk("more"), every=0.02))
+    async with _client(server, stream_total_timeout=0.5) as client:
+        got = 0
+        with anyio.fail_after(10):
+            stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+            async with stream:
+                with pytest.raises(g.APITimeoutError, match="stream_total_timeout"):
+                    async for _ in stream:
+                        got += 1
+        assert got >= 1
+
+
+async def test_stream_total_timeout_per_call_through_with_options(
+    server: GroqTestServer,
+) -> None:
+    server.push(Forever(head=_chunk(), piece=_chunk("more"), every=0.02), ChatScript("a b c"))
+    async with _client(server) as client:
+        limited = client.with_options(stream_total_timeout=0.4)
+        with anyio.fail_after(10):
+            stream = await limited.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+            async with stream:
+                with pytest.raises(g.APITimeoutError):
+                    await _drain(stream)
+            # the client's own calls are not limited
+            stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+            async with stream:
+                assert len(await _drain(stream)) >= 3
+
+
+async def test_responses_stream_idle_means_no_event(server: GroqTestServer) -> None:
+    created = (
+        b'event: response.created\ndata: {"type":"response.created","sequence_number":0,'
+        b'"response":{"id":"resp_1","object":"response","created_at":1,"model":"m",'
+        b'"status":"in_progress","output":[]}}\n\n'
+    )
+    server.push(Forever(head=created, piece=b":\n\n"))
+    async with _client(server, stream_idle_timeout=0.3) as client:
+        with anyio.fail_after(10):
+            stream = await client.responses.create(model=MODEL, input="x", stream=True)
+            async with stream:
+                with pytest.raises(g.APITimeoutError, match="stream_idle_timeout"):
+                    async for _ in stream:
+                        pass
+
+
+def test_stream_total_timeout_is_validated() -> None:
+    with pytest.raises(g.InvalidParameterError, match="stream_total_timeout"):
+        AsyncGroq(api_key=TEST_KEY, stream_total_timeout=0)
+
+
+# -- 2. bounded memory -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+async def test_a_json_body_over_the_limit(server: GroqTestServer, framing: str) -> None:
+    big = b'{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[],"x":"'
+    body: bytes | list[bytes] = big + b"a" * 300_000 + b'"}'
+    if framing == "chunked":
+        body = [body[i : i + 16384] for i in range(0, len(body), 16384)]  # type: ignore[index]
+    server.push(RawReply(200, JSON, body), ChatScript("fine"))
+    async with _client(server, response_limits=ResponseLimits(json_body=100_000)) as client:
+        with anyio.fail_after(10), pytest.raises(g.ResponseTooLargeError) as info:
+            await client.chat.completions.create(model=MODEL, messages=MSGS)
+        assert info.value.limit == 100_000 and info.value.setting == "ResponseLimits.json_body"
+        assert not info.value.retryable
+        assert client.pool_stats().connections == 0  # closed, not pooled
+        c = await client.chat.completions.create(model=MODEL, messages=MSGS)
+        assert c.choices[0].message.content == "fine"
+
+
+async def test_an_endless_json_body_is_cut_at_the_limit(server: GroqTestServer) -> None:
+    server.push(Forever(head=b'{"a":"', piece=b"x" * 65536, every=0.0, content_type="json"))
+    async with _client(server, response_limits=ResponseLimits(json_body=1_000_000)) as client:
+        with anyio.fail_after(10), pytest.raises(g.ResponseTooLargeError):
+            await client.models.list()
+
+
+async def test_an_error_body_over_the_limit(server: GroqTestServer) -> None:
+    server.push(ErrorReply(500, body=b'{"error":{"message":"' + b"e" * 50_000 + b'"}}'))
+    async with _client(server, response_limits=ResponseLimits(error_body=10_000)) as client:
+        with anyio.fail_after(10), pytest.raises(g.InternalServerError) as info:
+            await client.chat.completions.create(model=MODEL, messages=MSGS)
+        assert "not read" in str(info.value)
+        assert isinstance(info.value.__cause__, g.ResponseTooLargeError)
+        assert client.pool_stats().connections == 0
+
+
+@pytest.mark.parametrize("where", ["first", "later"])
+async def test_one_sse_event_over_the_limit(server: GroqTestServer, where: str) -> None:
+    huge = _chunk("x" * 50_000)
+    body = [huge] if where == "first" else [_chunk(), _chunk(), huge, _FINISH]
+    server.push(RawReply(200, SSE, body))
+    async with _client(server, response_limits=ResponseLimits(sse_event=10_000)) as client:
+        with anyio.fail_after(10), pytest.raises(g.ResponseTooLargeError) as info:
+            stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+            async with stream:
+                await _drain(stream)
+        assert info.value.setting == "ResponseLimits.sse_event"
+
+
+async def test_download_read_is_bounded_but_write_to_file_is_not(
+    server: GroqTestServer, tmp_path: Any
+) -> None:
+    limits = ResponseLimits(download=20_000)
+    async with _client(server, response_limits=limits) as client:
+        with anyio.fail_after(10):
+            speech = await client.audio.speech.create(
+                model="playai-tts", input="hello " * 50, voice="Fritz-PlayAI"
+            )
+            async with speech:
+                with pytest.raises(g.ResponseTooLargeError, match="write_to_file"):
+                    await speech.read()
+            assert speech.closed
+            speech = await client.audio.speech.create(
+                model="playai-tts", input="hello " * 50, voice="Fritz-PlayAI"
+            )
+            async with speech:
+                size = await speech.write_to_file(tmp_path / "a.wav")
+            assert size > 20_000
+
+
+def test_response_limits_are_validated() -> None:
+    with pytest.raises(g.InvalidParameterError, match=r"response_limits\.json_body"):
+        ResponseLimits(json_body=0)
+    with pytest.raises(g.InvalidParameterError, match="response_limits"):
+        AsyncGroq(api_key=TEST_KEY, response_limits={"json_body": 1})  # type: ignore[arg-type]
+
+
+# -- 3. the accumulator ----------------------------------------------------------------------------
+
+
+def test_merging_executed_tools_is_linear() -> None:
+    """Count the bytecode lines run in the accumulator for n and 2n executed-tool deltas: twice
+    the work for twice the deltas (the old merge was quadratic: four times)."""
+
+    def lines_for(n: int) -> int:
+        chunks = [
+            msgspec.json.decode(
+                msgspec.json.encode(
+                    {
+                        "id": "c",
+                        "created": 1,
+                        "model": "m",
+                        "object": "chat.completion.chunk",
+                        "choices": [
+                            {
+                                "index": 0,
+                                "delta": {"executed_tools": [{"index": i, "type": "search"}]},
+                            }
+                        ],
+                    }
+                ),
+                type=ChatCompletionChunk,
+            )
+            for i in range(n)
+        ]
+        # each tool's output arrives later, as a second delta of the same index
+        chunks += [
+            msgspec.structs.replace(
+                c,
+                choices=[
+                    msgspec.structs.replace(
+                        c.choices[0],
+                        delta=msgspec.structs.replace(
+                            c.choices[0].delta,
+                            executed_tools=[
+                                msgspec.structs.replace(
+                                    c.choices[0].delta.executed_tools[0],  # type: ignore[index]
+                                    output="done",
+                                )
+                            ],
+                        ),
+                    )
+                ],
+            )
+            for c in chunks
+        ]
+        acc = ChatCompletionAccumulator()
+        count = 0
+
+        def trace(frame: Any, event: str, arg: Any) -> Any:
+            nonlocal count
+            if frame.f_code.co_filename.endswith("_accumulate.py"):
+                if event == "line":
+                    count += 1
+                return trace
+            return None
+
+        sys.settrace(trace)
+        try:
+            for c in chunks:
+                acc.add(c)
+        finally:
+            sys.settrace(None)
+        tools = acc.result().choices[0].message.executed_tools
+        assert tools is not None and len(tools) == n
+        assert all(t.output == "done" for t in tools)
+        return count
+
+    small, large = lines_for(300), lines_for(600)
+    assert large < 2.2 * small, (small, large)
+
+
+async def test_the_accumulator_is_capped(server: GroqTestServer) -> None:
+    server.push(ChatScript(chunks=400))
+    limits = ResponseLimits(accumulated=5_000)
+    async with _client(server, response_limits=limits) as client:
+        with anyio.fail_after(10):
+            stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+            async with stream:
+                with pytest.raises(g.ResponseTooLargeError, match="accumulate_streams=False"):
+                    await _drain(stream)
+            assert stream.closed
+
+
+async def test_accumulation_can_be_switched_off(server: GroqTestServer) -> None:
+    server.push(ChatScript(chunks=400))
+    limits = ResponseLimits(accumulated=5_000)  # (not needed when nothing is kept)
+    async with _client(server, response_limits=limits, accumulate_streams=False) as client:
+        with anyio.fail_after(10):
+            stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+            async with stream:
+                chunks = await _drain(stream)
+        text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        assert text.count("tok") == 400
+        with pytest.raises(g.StreamStateError, match="accumulate_streams=False"):
+            stream.get_final_completion()
+        assert stream._acc.result().choices == []  # nothing was kept
+
+
+async def test_get_final_completion_before_iterating_is_an_error(server: GroqTestServer) -> None:
+    server.push(ChatScript("a b c"))
+    async with _client(server) as client:
+        stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+        async with stream:
+            with pytest.raises(g.StreamStateError, match="not been iterated"):
+                stream.get_final_completion()
+            await _drain(stream)
+            assert stream.get_final_completion().choices[0].message.content == "a b c"
+
+
+async def test_refusal_is_kept(server: GroqTestServer) -> None:
+    body = [_chunk(None, role="assistant", refusal="I can't"), _chunk(None, refusal=" do that")]
+    server.push(
+        RawReply(200, SSE, [*body, _FINISH]),
+        RawReply(
+            200,
+            JSON,
+            b'{"id":"c","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,'
+            b'"message":{"role":"assistant","content":null,"refusal":"No."},"finish_reason":'
+            b'"stop"}]}',
+        ),
+    )
+    async with _client(server) as client:
+        stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+        async with stream:
+            chunks = await _drain(stream)
+        assert chunks[0].choices[0].delta.refusal == "I can't"
+        assert stream.get_final_completion().choices[0].message.refusal == "I can't do that"
+        c = await client.chat.completions.create(model=MODEL, messages=MSGS)
+        assert c.choices[0].message.refusal == "No."
+
+
+# -- 4. closing the client under a stream ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("http2", [False, True], ids=["http1", "h2c"])
+async def test_aclose_under_a_stream_raises_client_closed(
+    server: GroqTestServer, http2: bool
+) -> None:
+    server.push(HoldAfter(head=_chunk("first")))
+    client = _client(server, http1=not http2, http2=http2)
+    errors: list[BaseException] = []
+    async with client:
+        stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+        first = await stream.__anext__()
+        assert first.choices[0].delta.content == "first"
+
+        async def consume() -> None:
+            try:
+                async for _ in stream:
+                    pass
+            except BaseException as exc:
+                errors.append(exc)
+
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(consume)
+                await anyio.sleep(0.1)
+                await client.aclose()
+    assert len(errors) == 1 and isinstance(errors[0], g.ClientClosedError), errors
+    assert stream.closed
+
+
+# -- 5. deeply nested JSON -------------------------------------------------------------------------
+
+_DEEP = b"[" * 5000 + b"]" * 5000
+
+
+def _deep_object(key: str) -> bytes:
+    return b'{"' + key.encode() + b'":' + _DEEP + b"}"
+
+
+async def test_nested_json_in_a_200_body(server: GroqTestServer) -> None:
+    server.push(RawReply(200, JSON, _deep_object("choices")), RawReply(200, JSON, _DEEP))
+    async with _client(server) as client:
+        with pytest.raises(g.APIResponseValidationError):
+            await client.chat.completions.create(model=MODEL, messages=MSGS)
+        with pytest.raises(g.APIResponseValidationError):
+            await client.models.list()
+
+
+async def test_nested_json_in_an_error_body(server: GroqTestServer) -> None:
+    server.push(ErrorReply(400, body=_deep_object("error")))
+    async with _client(server) as client:
+        with pytest.raises(g.BadRequestError) as info:
+            await client.chat.completions.create(model=MODEL, messages=MSGS)
+        assert info.value.body is None
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        b"event: error\ndata: " + _deep_object("error") + b"\n\n",
+        b"data: " + _deep_object("error") + b"\n\n",
+        b"data: " + _deep_object("x_groq") + b"\n\n",
+    ],
+    ids=["event-error", "data-error", "chunk-field"],
+)
+async def test_nested_json_in_a_stream(server: GroqTestServer, event: bytes) -> None:
+    server.push(RawReply(200, SSE, [_chunk(), event, _FINISH]))
+    async with _client(server) as client:
+        stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+        async with stream:
+            with pytest.raises(g.APIError):
+                await _drain(stream)
+
+
+async def test_nested_json_in_a_responses_stream(server: GroqTestServer) -> None:
+    server.push(RawReply(200, SSE, [b"event: error\ndata: " + _deep_object("error") + b"\n\n"]))
+    async with _client(server) as client:
+        with pytest.raises(g.APIError):
+            stream = await client.responses.create(model=MODEL, input="x", stream=True)
+            async with stream:
+                async for _ in stream:
+                    pass
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        _DEEP,
+        b'{"id":"batch_req_1","custom_id":"a","response":' + _DEEP + b"}",
+        b'{"id":"batch_req_1","custom_id":"a","response":{"status_code":200,"body":'
+        + _DEEP
+        + b"}}",
+        b'{"id":"batch_req_1","custom_id":"a","response":{"status_code":400,"body":'
+        + _deep_object("error")
+        + b"}}",
+    ],
+    ids=["line", "response", "body", "error-body"],
+)
+async def test_nested_json_in_a_batch_result_line(server: GroqTestServer, result: bytes) -> None:
+    async with _client(server) as client:
+        request = (
+            b'{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":'
+            b'"llama-3.1-8b-instant","messages":[{"role":"user","content":"Hi"}]}}\n'
+        )
+        file_id = (await client.files.create(file=("in.jsonl", request))).id
+        batch = await client.batches.create(input_file_id=file_id)
+        assert batch.is_finished and batch.output_file_id
+        server.push(RawReply(200, {"content-type": "application/octet-stream"}, result + b"\n"))
+        results = await client.batches.results(batch, include_errors=False)
+        async with results:
+            try:
+                got = [r async for r in results]
+            except g.APIResponseValidationError:
+                return  # the line is not a result: a typed error
+        # a line that is a result whose body does not decode keeps it undecoded
+        assert len(got) == 1 and got[0].completion is None
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(
+        _json_values.map(msgspec.json.encode),
+        st.integers(1000, 20000).map(lambda n: b"[" * n + b"]" * n),
+        st.integers(1000, 20000).map(lambda n: b'{"error":' * n + b"1" + b"}" * n),
+        st.binary(max_size=64),
+    )
+)
+def test_decoders_only_raise_typed_errors(data: bytes) -> None:
+    from groq_anyio._errors import make_status_error
+    from groq_anyio._responses_stream import ResponseStream
+    from groq_anyio.resources._common import decode_response
+    from groq_anyio.types.chat import ChatCompletion
+    from groq_anyio.types.models import ModelList
+    from groq_anyio.types.responses import decode_stream_event
+
+    class _Raw:
+        def header(self, name: bytes) -> None:
+            return None
+
+    for tp in (ChatCompletion, ModelList, ChatCompletionChunk, Any):
+        try:
+            decode_response(_Raw(), data, msgspec.json.Decoder(tp))  # type: ignore[arg-type]
+        except g.APIResponseValidationError:
+            pass
+    try:
+        decode_stream_event(data)
+    except (msgspec.DecodeError, RecursionError):
+        pass  # the Responses stream catches both (anything else would fail this test)
+    try:
+        body = msgspec.json.decode(data)
+    except (msgspec.DecodeError, RecursionError):
+        body = None
+    err = make_status_error(500, body, raw_text=data.decode("utf-8", "replace"))
+    assert isinstance(err, g.APIStatusError)
+    del ResponseStream
+
+
+def test_nested_and_random_events_through_a_real_stream() -> None:
+    @settings(max_examples=15, deadline=None)
+    @given(
+        st.one_of(
+            st.integers(600, 6000).map(lambda n: b"[" * n + b"]" * n),
+            _json_values.map(msgspec.json.encode),
+            st.binary(min_size=1, max_size=40).filter(lambda b: b"\n" not in b and b"\r" not in b),
+        ),
+        st.sampled_from(["data", "event-error", "field"]),
+        st.sampled_from(["asyncio", "trio"]),
+    )
+    def check(payload: bytes, style: str, backend: str) -> None:
+        if style == "data":
+            event = b"data: " + payload + b"\n\n"
+        elif style == "event-error":
+            event = b"event: error\ndata: " + payload + b"\n\n"
+        else:
+            event = b'data: {"id":"c","object":"x","created":1,"model":"m","choices":[],"z":'
+            event += payload + b"}\n\n"
+
+        async def main() -> None:
+            async with GroqTestServer() as server:
+                server.push(RawReply(200, SSE, [_chunk(), event, _FINISH]))
+                async with _client(server) as client:
+                    with anyio.fail_after(10):
+                        stream = await client.chat.completions.create(
+                            model=MODEL, messages=MSGS, stream=True
+                        )
+                        async with stream:
+                            try:
+                                await _drain(stream)
+                            except g.APIError:
+                                pass
+
+        anyio.run(main, backend=backend)
+
+    check()
+
+
+# -- 6. poisoned state -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "reset", ["1e17h", "100000h", "2562047h47m16.854775808s", "99999999999999999999s"]
+)
+async def test_an_absurd_rate_limit_reset_does_not_stop_later_calls(
+    server: GroqTestServer, reset: str
+) -> None:
+    headers = {"x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": reset}
+    server.push(ChatScript("one", headers=headers))
+    async with _client(server) as client:
+        client._clock = FakeClock()
+        await client.chat.completions.create(model=MODEL, messages=MSGS)
+        snap = client.rate_limits
+        assert snap is not None and snap.reset_requests is None
+        assert snap.reset_requests_raw == reset
+        c = await client.chat.completions.create(model=MODEL, messages=MSGS)  # sent, not refused
+        assert c.choices[0].message.content
+        assert server.request_count == 2
+
+
+@pytest.mark.parametrize("header", ["retry-after", "retry-after-ms"])
+async def test_an_absurd_retry_after_does_not_stop_later_calls(
+    server: GroqTestServer, header: str
+) -> None:
+    server.push(ErrorReply(429, headers={header: "1e15"}))
+    async with _client(server) as client:
+        clock = client._clock = FakeClock()
+        with pytest.raises(g.RateLimitError) as info:
+            await client.chat.completions.create(model=MODEL, messages=MSGS)
+        assert info.value.retry_after is None  # not a wait anyone should take
+        c = await client.chat.completions.create(model=MODEL, messages=MSGS)
+        assert c.choices[0].message.content and clock.sleeps == []
+        assert server.request_count == 2
+
+
+async def test_a_fresh_response_replaces_the_snapshot(server: GroqTestServer) -> None:
+    server.push(
+        ChatScript(
+            "one",
+            headers={"x-ratelimit-remaining-tokens": "0", "x-ratelimit-reset-tokens": "2s"},
+        )
+    )
+    async with _client(server) as client:
+        clock = client._clock = FakeClock()
+        await client.chat.completions.create(model=MODEL, messages=MSGS)
+        await client.chat.completions.create(model=MODEL, messages=MSGS)
+        assert clock.sleeps == [pytest.approx(2.0)]  # waited once, for the reset
+        snap = client.rate_limits
+        assert snap is not None and snap.remaining_tokens != 0  # the fresh one
+
+
+async def test_caller_caused_failures_neither_trip_the_breaker_nor_retry(
+    server: GroqTestServer,
+) -> None:
+    breaker = g.CircuitBreakerConfig(failure_threshold=1)
+    async with _client(server, max_retries=3, circuit_breaker=breaker) as client:
+        with pytest.raises(g.InvalidParameterError):
+            await client.chat.completions.create(model=MODEL, messages=MSGS, temperature=-1)
+        assert client.circuit_breaker is not None
+        assert client.circuit_breaker.state == "closed"
+        # a failure before sending that is not retryable (the transport's refusal of a header
+        # the wire does not allow): not retried, not counted
+
+        real_send = client._transport.send
+        calls = 0
+
+        async def refusing_send(*args: Any, **kw: Any) -> Any:
+            nonlocal calls
+            calls += 1
+            error = g.APIConnectionError("the request has a header the wire refuses")
+            error.retryable = False
+            raise error
+
+        client._transport.send = refusing_send  # type: ignore[method-assign]
+        try:
+            with pytest.raises(g.APIConnectionError) as info:
+                await client.chat.completions.create(model=MODEL, messages=MSGS)
+        finally:
+            client._transport.send = real_send  # type: ignore[method-assign]
+        assert calls == 1 and info.value.attempts == 1
+        assert client.circuit_breaker.state == "closed"
+        assert client.circuit_breaker.consecutive_failures == 0
+        c = await client.chat.completions.create(model=MODEL, messages=MSGS)
+        assert c.choices[0].message.content
+
+
+# -- 7. NaN and infinity ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+async def test_non_finite_floats_are_refused(server: GroqTestServer, value: float) -> None:
+    async with _client(server) as client:
+        with pytest.raises(g.InvalidParameterError) as info:
+            await client.chat.completions.create(
+                model=MODEL, messages=MSGS, extra_body={"x": {"y": [1.0, value]}}
+            )
+        assert info.value.param == "extra_body.x.y[1]"
+        tool = {
+            "type": "function",
+            "function": {
+                "name": "f",
+                "parameters": {"type": "object", "properties": {"n": {"maximum": value}}},
+            },
+        }
+        with pytest.raises(g.InvalidParameterError) as info:
+            await client.chat.completions.create(model=MODEL, messages=MSGS, tools=[tool])
+        assert info.value.param.startswith("tools[0].function.parameters")
+        assert info.value.param.endswith("maximum")
+        with pytest.raises(g.InvalidParameterError, match="extra_body"):
+            await client.embeddings.create(model="m", input="x", extra_body={"w": value})
+    assert server.request_count == 0
+
+
+async def test_null_is_still_sent_as_null(server: GroqTestServer) -> None:
+    async with _client(server) as client:
+        await client.chat.completions.create(
+            model=MODEL, messages=MSGS, extra_body={"x": None, "y": "null", "z": 1.5}
+        )
+    assert server.requests[0].json()["x"] is None
+
+
+# -- 8. Go durations, 5xx retries, the retry-count header ------------------------------------------
+
+
+async def test_micro_sign_reset_over_the_wire(server: GroqTestServer) -> None:
+    # the header carries UTF-8 bytes; the client reads them as Go does (bytes, not Latin-1 text)
+    server.push(
+        RawReply(
+            200,
+            [
+                ("content-type", "application/json"),
+                ("x-ratelimit-reset-requests", "1500\u00b5s".encode().decode("latin-1")),
+                ("x-ratelimit-reset-tokens", "2\u03bcs".encode().decode("latin-1")),
+            ],
+            b'{"object":"list","data":[]}',
+        )
+    )
+    async with _client(server) as client:
+        await client.models.list()
+        snap = client.rate_limits
+        assert snap is not None and snap.reset_requests is not None
+        assert snap.reset_requests - snap.updated_at == pytest.approx(0.0015)
+        assert snap.reset_tokens is not None
+        assert snap.reset_tokens - snap.updated_at == pytest.approx(2e-6)
+
+
+@pytest.mark.parametrize("status", [500, 501, 502, 505, 507, 520, 599])
+async def test_every_5xx_is_retried(server: GroqTestServer, status: int) -> None:
+    server.push(ErrorReply(status), ChatScript("ok"))
+    async with _client(server, max_retries=1) as client:
+        client._clock = FakeClock()
+        c = await client.chat.completions.create(model=MODEL, messages=MSGS)
+    assert c.choices[0].message.content == "ok"
+    assert server.request_count == 2
+
+
+async def test_retry_count_header_per_attempt(server: GroqTestServer) -> None:
+    server.push(ErrorReply(503), ErrorReply(500), ChatScript("ok"))
+    async with _client(server, max_retries=2) as client:
+        client._clock = FakeClock()
+        await client.chat.completions.create(model=MODEL, messages=MSGS)
+        counts = [r.header("x-stainless-retry-count") for r in server.requests]
+        assert counts == ["0", "1", "2"]
+        # the caller's own value is sent as is, on every attempt (as the official SDK does)
+        server.push(ErrorReply(503), ChatScript("ok"))
+        await client.chat.completions.create(
+            model=MODEL, messages=MSGS, extra_headers={"X-Stainless-Retry-Count": "7"}
+        )
+        counts = [r.header("x-stainless-retry-count") for r in server.requests[3:]]
+        assert counts == ["7", "7"]
+        assert all(
+            [k for k, _ in r.headers].count("x-stainless-retry-count") == 1 for r in server.requests
+        )
