@@ -98,16 +98,10 @@ class _HttptoolsAdapter:
         pass
 
     def on_message_begin(self) -> None:
-        conn = self._conn
-        conn._raw_headers = []
-        conn._head_bytes = 0
+        self._conn._raw_headers = []
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        conn = self._conn
-        conn._raw_headers.append((name, value))
-        conn._head_bytes += len(name) + len(value) + 4
-        if conn._head_bytes > conn._max_header_bytes:
-            raise HeadTooLarge(f"the response head is over {conn._max_header_bytes} bytes")
+        self._conn._raw_headers.append((name, value))  # (the head's size: see _receive)
 
     def on_headers_complete(self) -> None:
         parser = self._parser
@@ -266,7 +260,11 @@ class HTTP11Connection:
         self._adapter: _HttptoolsAdapter | _H11Adapter = (
             _HttptoolsAdapter(self) if parser == "httptools" else _H11Adapter(self)
         )
-        self._feed = self._adapter.feed
+        # (httptools: the parser's own feed_data, a C method: no Python frame per read)
+        adapter = self._adapter
+        self._feed = (
+            adapter._parser.feed_data if type(adapter) is _HttptoolsAdapter else adapter.feed
+        )
         pump = getattr(stream, "pump", None)
         if pump is not None:
             stream.set_receiver(self._receive)  # type: ignore[attr-defined]
@@ -290,6 +288,15 @@ class HTTP11Connection:
             self._eof = True  # bytes while idle, past the response, after a failure: never reuse
             return
         self._seen = True
+        if not self._headers_done:
+            # the head is bounded by the bytes received before it was complete (a read may also
+            # carry body bytes: the count is an upper bound on the head's size)
+            self._head_bytes += len(data)
+            if self._head_bytes > self._max_header_bytes and not self._head_fits(data):
+                self._error = HeadTooLarge(
+                    f"the response head is over {self._max_header_bytes} bytes"
+                )
+                return
         try:
             self._feed(data)
         except Exception as exc:
@@ -300,6 +307,14 @@ class HTTP11Connection:
             pause = getattr(self._stream, "pause_reading", None)
             if pause is not None:
                 pause()
+
+    def _head_fits(self, data: bytes) -> bool:
+        """Past the limit in bytes received: does the head end within the limit after all
+        (the rest being body)? Decided on the bytes of this read (earlier reads all belonged to
+        the head, or it would be complete)."""
+        before = self._head_bytes - len(data)
+        end = data.find(b"\r\n\r\n")
+        return end >= 0 and before + end + 4 <= self._max_header_bytes
 
     async def _pull(self, timeout: float | None) -> None:
         self._receive(await self._stream.read(65536, timeout))
@@ -333,6 +348,7 @@ class HTTP11Connection:
         self._expire_at = None
         self._body.clear()
         self._raw_headers = []
+        self._head_bytes = 0
         self._status = 0
         self._headers_done = self._complete = self._seen = False
         self._keep_alive = True
