@@ -770,3 +770,199 @@ async def test_retry_count_header_per_attempt(server: GroqTestServer) -> None:
         assert all(
             [k for k, _ in r.headers].count("x-stainless-retry-count") == 1 for r in server.requests
         )
+
+
+# -- Go's time.ParseDuration, exactly ----------------------------------------------------------
+
+_S = 1_000_000_000
+_GO_OK = [
+    ("0", 0),
+    ("-0", 0),
+    ("+0", 0),
+    ("5s", 5 * _S),
+    ("-5s", -5 * _S),
+    ("+5s", 5 * _S),
+    ("5.0s", 5 * _S),
+    ("5.6s", 5_600_000_000),
+    ("5.s", 5 * _S),
+    (".5s", 500_000_000),
+    ("1.004s", 1_004_000_000),
+    ("100.00100s", 100_001_000_000),
+    ("10ns", 10),
+    ("11us", 11_000),
+    ("12\u00b5s", 12_000),  # micro sign
+    ("12\u03bcs", 12_000),  # Greek mu
+    ("13ms", 13_000_000),
+    ("15m", 15 * 60 * _S),
+    ("16h", 16 * 3600 * _S),
+    ("3h30m", (3 * 3600 + 30 * 60) * _S),
+    ("10.5s4m", 4 * 60 * _S + 10_500_000_000),
+    ("-2m3.4s", -(2 * 60 * _S + 3_400_000_000)),
+    ("1h2m3s4ms5us6ns", 3723 * _S + 4_005_006),
+    ("39h9m14.425s", (39 * 3600 + 9 * 60 + 14) * _S + 425_000_000),
+    ("2m59.56s", 179_560_000_000),
+    ("0.3333333333333333333h", 20 * 60 * _S),
+    ("0.100000000000000000000h", 6 * 60 * _S),
+    ("0.830103483285477580700h", (49 * 60 + 48) * _S + 372_539_827),
+    ("0.9223372036854775807h", (55 * 60 + 20) * _S + 413_933_267),
+    ("9007199254740993ns", (1 << 53) + 1),
+    ("9223372036854775807ns", (1 << 63) - 1),
+    ("9223372036854775.807us", (1 << 63) - 1),
+    ("9223372036s854ms775us807ns", (1 << 63) - 1),
+    ("-9223372036s854ms775us808ns", -(1 << 63)),
+    ("2562047h47m16.854775807s", (1 << 63) - 1),
+    ("-9223372036854775808ns", -(1 << 63)),
+    ("-9223372036854775.808us", -(1 << 63)),
+    ("-2562047h47m16.854775808s", -(1 << 63)),
+    ("000000000000000000000001s", _S),  # leading zeros do not overflow
+    ("1.0000000000000000000000000001s", _S),  # fraction digits past uint64 are ignored
+]
+_GO_ERRORS = [
+    "",
+    "3",
+    "-",
+    "+",
+    "s",
+    ".",
+    "-.",
+    ".s",
+    "+.s",
+    "1d",
+    "1 s",
+    " 1s",
+    "1s ",
+    "1S",
+    "1h-2m",
+    "1.5.5s",
+    "1e3s",
+    "\u00b5s",
+    "1\u00c2\u00b5s",  # the micro sign's UTF-8 bytes read as Latin-1 text
+    "9223372036854775808ns",
+    "9223372036854775.808us",
+    "9223372036854ms775us808ns",
+    "-9223372036854775809ns",
+    "2562047h47m16.854775808s",
+    "3000000h",
+    "1e17h",
+    "99999999999999999999s",
+]
+
+
+@pytest.mark.parametrize(("text", "ns"), _GO_OK)
+def test_go_parse_duration_values(text: str, ns: int) -> None:
+    from groq_anyio._ratelimit import parse_go_duration, parse_go_duration_ns
+
+    assert parse_go_duration_ns(text) == ns
+    assert parse_go_duration_ns(text.encode()) == ns  # the wire's bytes
+    assert parse_go_duration(text) == ns / 1e9
+
+
+@pytest.mark.parametrize("text", _GO_ERRORS)
+def test_go_parse_duration_errors(text: str) -> None:
+    from groq_anyio._ratelimit import parse_go_duration, parse_go_duration_ns
+
+    assert parse_go_duration_ns(text) is None
+    assert parse_go_duration(text) is None
+
+
+def test_micro_bytes_not_utf8_are_refused() -> None:
+    from groq_anyio._ratelimit import parse_go_duration_ns
+
+    assert parse_go_duration_ns(b"12\xb5s") is None  # a lone Latin-1 micro sign byte
+    assert parse_go_duration_ns(b"12\xc2\xb5s") == 12_000
+    assert parse_go_duration_ns(b"12\xce\xbcs") == 12_000
+
+
+def _go_string(d: int) -> str:
+    """Go's ``Duration.String()``."""
+
+    def fraction(value: int, digits: int) -> str:
+        whole, rest = divmod(value, 10**digits)
+        return f"{whole}" + (f".{rest:0{digits}d}".rstrip("0") if rest else "")
+
+    if d == 0:
+        return "0s"
+    u = abs(d)
+    if u < 1_000:
+        out = f"{u}ns"
+    elif u < 1_000_000:
+        out = fraction(u, 3) + "\u00b5s"
+    elif u < _S:
+        out = fraction(u, 6) + "ms"
+    else:
+        secs, _ = divmod(u, _S)
+        hours, rest = divmod(secs, 3600)
+        minutes = rest // 60
+        out = f"{hours}h" if hours else ""
+        if hours or minutes:
+            out += f"{minutes}m"
+        out += fraction(u - (hours * 3600 + minutes * 60) * _S, 9) + "s"
+    return ("-" if d < 0 else "") + out
+
+
+@settings(max_examples=500)
+@given(st.integers(-(1 << 63), (1 << 63) - 1))
+def test_go_duration_string_round_trips_exactly(ns: int) -> None:
+    from groq_anyio._ratelimit import parse_go_duration_ns
+
+    assert parse_go_duration_ns(_go_string(ns)) == ns
+
+
+_UNIT_NS = {"ns": 1, "us": 10**3, "\u00b5s": 10**3, "\u03bcs": 10**3, "ms": 10**6, "s": _S}
+_UNIT_NS |= {"m": 60 * _S, "h": 3600 * _S}
+_component = st.tuples(
+    st.text("0123456789", max_size=22),
+    st.one_of(st.none(), st.text("0123456789", max_size=22)),
+    st.sampled_from(sorted(_UNIT_NS)),
+).filter(lambda c: bool(c[0]) or bool(c[1]))
+
+
+def _component_ns(whole: str, frac: str | None, unit: str) -> int | None:
+    """One component by the rules Go documents: the integer part times the unit (must fit
+    2**63), plus the fraction (precision up to uint64) times the unit, truncated."""
+    per = _UNIT_NS[unit]
+    value = int(whole or "0")
+    if value > (1 << 63) // per:
+        return None
+    value *= per
+    if frac:
+        digits = frac
+        x, scale = 0, 1.0
+        for c in digits:
+            if x > ((1 << 63) - 1) // 10 or x * 10 + int(c) > (1 << 63):
+                break
+            x, scale = x * 10 + int(c), scale * 10
+        value += int(float(x) * (float(per) / scale))
+    return value if value <= (1 << 63) else None
+
+
+@settings(max_examples=500)
+@given(st.lists(_component, min_size=1, max_size=4), st.sampled_from(["", "+", "-"]))
+def test_go_duration_components(parts: list[tuple[str, str | None, str]], sign: str) -> None:
+    from groq_anyio._ratelimit import parse_go_duration_ns
+
+    text = sign + "".join(w + ("" if f is None else "." + f) + u for w, f, u in parts)
+    values = [_component_ns(*p) for p in parts]
+    total = 0
+    expected: int | None = None
+    for v in values:
+        if v is None:
+            break
+        total += v
+        if total > (1 << 63):
+            break
+    else:
+        if sign == "-":
+            expected = -total
+        elif total <= (1 << 63) - 1:
+            expected = total
+    assert parse_go_duration_ns(text) == expected
+
+
+@settings(max_examples=500)
+@given(st.binary(max_size=24) | st.text(max_size=16))
+def test_go_duration_never_raises(data: bytes | str) -> None:
+    from groq_anyio._ratelimit import parse_go_duration_ns
+
+    value = parse_go_duration_ns(data)
+    assert value is None or -(1 << 63) <= value < (1 << 63)
