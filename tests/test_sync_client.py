@@ -18,7 +18,7 @@ import pytest
 
 import groq_anyio as g
 from groq_anyio import Groq
-from groq_anyio.testing import ChatScript, ErrorReply, GroqTestServer
+from groq_anyio.testing import ChatScript, ErrorReply, GroqTestServer, StallBody
 from groq_anyio.types import ChatCompletion, ModelList
 
 from .conftest import TEST_KEY
@@ -220,6 +220,40 @@ def test_interpreter_exit_closes_an_unclosed_client(
     count, closed = done.stdout.splitlines()
     assert int(count) > 0
     assert closed == "closed 0"
+
+
+def test_close_while_another_thread_reads_a_stream(
+    sync_server: GroqTestServer, backend: str
+) -> None:
+    client = Groq(api_key=TEST_KEY, base_url=sync_server.base_url, backend=backend)
+    # the body stalls for an hour after its first events
+    sync_server.push(
+        StallBody(seconds=3600, after_bytes=900, reply=ChatScript(text=" ".join("w" * 40)))
+    )
+    stream = client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+    started = threading.Event()
+    seen: list[BaseException | str] = []
+
+    def consume() -> None:
+        try:
+            for _ in stream:
+                started.set()
+            seen.append("ended")
+        except BaseException as exc:
+            seen.append(exc)
+        finally:
+            started.set()
+
+    thread = threading.Thread(target=consume)
+    thread.start()
+    assert started.wait(30)
+    client.close()
+    thread.join(30)
+    assert not thread.is_alive()
+    # a read waiting on the network raises ClientClosedError; one that comes after the close
+    # finds the stream released (the async stream's behaviour, which this client passes on)
+    assert len(seen) == 1 and (seen[0] == "ended" or isinstance(seen[0], g.ClientClosedError))
+    assert not _loop_thread_alive(client)
 
 
 def test_not_from_inside_its_own_loop(sync_server: GroqTestServer, sync_client: Groq) -> None:
