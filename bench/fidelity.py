@@ -80,7 +80,11 @@ def _run_bench(url: str, streams: int, args: argparse.Namespace, out: Path) -> d
         "--result-filename",
         out.name,
         "--disable-tqdm",
+        "--request-timeout",
+        "120",
     ]
+    if args.uvloop:
+        cmd.append("--uvloop")
     if args.http2:
         cmd.append("--http2")
     else:
@@ -182,6 +186,7 @@ def main() -> int:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--backend", default="asyncio", choices=("asyncio", "trio"))
     p.add_argument("--http2", action="store_true")
+    p.add_argument("--uvloop", action="store_true", help="client and server on uvloop")
     p.add_argument("--json", default=None, help="write the figures here too")
     p.add_argument("--verbose", action="store_true", help="print each bench summary")
     args = p.parse_args()
@@ -193,6 +198,7 @@ def main() -> int:
             tokens_per_s=1000.0 / args.itl_ms,
             record=True,
             http2=True,
+            uvloop=args.uvloop,
         ) as url,
     ):
         _fetch_log(url)

@@ -165,6 +165,15 @@ def test_bench_sweep_workers_datasets_and_plot(tmp_path: Path) -> None:
     assert (tmp_path / "p.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_bench_on_uvloop(tmp_path: Path) -> None:
+    pytest.importorskip("uvloop")
+    proc = _bench(*SMALL, *FAST, "--uvloop", "--save-result", "--result-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    (path,) = tmp_path.glob("groq-anyio-infqps-llama-3.3-70b-versatile-*.json")
+    doc = _load(path, ["ttft", "tpot", "itl"], [99])
+    assert doc["completed"] == 6 and doc["output_lens"] == [5] * 6
+
+
 def test_bench_sharegpt_and_html_plot(tmp_path: Path) -> None:
     data = [
         {
@@ -213,6 +222,7 @@ def test_bench_sharegpt_and_html_plot(tmp_path: Path) -> None:
         (["--burstiness", "-2"], "burstiness"),
         (["--plot", "out.svg"], ".png or .html"),
         (["--backend", "curio"], "invalid choice"),
+        (["--backend", "trio", "--uvloop"], "--uvloop needs --backend asyncio"),
     ],
 )
 def test_bad_flags_give_one_line_and_exit_2(args: list[str], message: str) -> None:

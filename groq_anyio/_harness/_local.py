@@ -7,6 +7,7 @@ from __future__ import annotations
 import selectors
 import subprocess
 import sys
+import tempfile
 from types import TracebackType
 
 __all__ = ["LocalServer", "LocalServerError"]
@@ -28,6 +29,7 @@ class LocalServer:
         seed: int = 0,
         record: bool = False,
         http2: bool = True,
+        uvloop: bool = False,
         start_timeout: float = 30.0,
     ) -> None:
         self.args = [
@@ -47,16 +49,20 @@ class LocalServer:
             self.args.append("--record")
         if not http2:
             self.args.append("--no-http2")
+        if uvloop:
+            self.args.append("--uvloop")
         self.start_timeout = start_timeout
         self.proc: subprocess.Popen[bytes] | None = None
         self.base_url = ""
+        #: the server's stderr (a file, not a pipe: a pipe nobody reads could fill and block it)
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in _stop)
 
     def __enter__(self) -> str:
         proc = subprocess.Popen(
             self.args,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
             start_new_session=True,  # Ctrl-C stops the benchmark, which then stops the server
         )
         self.proc = proc
@@ -66,8 +72,11 @@ class LocalServer:
             ready = sel.select(self.start_timeout)
         line = proc.stdout.readline().decode().strip() if ready else ""
         if not line.startswith("http"):
+            proc.kill()
+            proc.wait(5)
+            self.log.seek(0)
+            err = self.log.read().decode(errors="replace")[-500:]
             self._stop()
-            err = proc.stderr.read().decode(errors="replace")[-500:] if proc.stderr else ""
             raise LocalServerError(f"the local server did not start: {err or 'no output'}")
         self.base_url = line
         return line
@@ -83,9 +92,9 @@ class LocalServer:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
-        for pipe in (proc.stdout, proc.stderr):
-            if pipe is not None:
-                pipe.close()
+        if proc.stdout is not None:
+            proc.stdout.close()
+        self.log.close()
         self.proc = None
 
     def __exit__(

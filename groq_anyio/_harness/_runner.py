@@ -51,6 +51,7 @@ class RunConfig(msgspec.Struct, kw_only=True):
     seed: int = 0
     backend: str = "asyncio"
     http: str = "auto"  # "auto", "h1", "h2"
+    uvloop: bool = False  # asyncio on uvloop
     timeout: float = 600.0
     local_api_key: str | None = None
     keep_texts: bool = False

@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--no-http2", dest="http2", action="store_false", default=True)
     p.add_argument("--backend", default="asyncio")
+    p.add_argument("--uvloop", action="store_true", help="asyncio on uvloop (when installed)")
     args = p.parse_args(argv)
 
     from ..testing import GroqTestServer, PacedChat, SendLog
@@ -58,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
             await stop.wait()
 
     try:
-        anyio.run(serve, backend=args.backend)
+        options = {"use_uvloop": True} if args.uvloop and args.backend == "asyncio" else {}
+        anyio.run(serve, backend=args.backend, backend_options=options)
     except KeyboardInterrupt:
         pass
     return 0

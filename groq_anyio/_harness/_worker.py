@@ -23,7 +23,11 @@ def main() -> int:
     job = msgspec.json.decode(sys.stdin.buffer.read(), type=WorkerInput)
     state = RunState()
     try:
-        anyio.run(run, job.config, state, None, job.start_at_ns, backend=job.config.backend)
+        cfg = job.config
+        options = {"use_uvloop": True} if cfg.uvloop and cfg.backend == "asyncio" else {}
+        anyio.run(
+            run, cfg, state, None, job.start_at_ns, backend=cfg.backend, backend_options=options
+        )
     except KeyboardInterrupt:
         state.interrupted = True
     sys.stdout.buffer.write(msgspec.json.encode(state.output()))
