@@ -219,7 +219,7 @@ def decode_as(raw: RawResponse, data: bytes, cast_to: Any) -> Any:
         return ErrorResponseInfo(raw.status, Headers(raw.headers), data)
     try:
         return _decoder(cast_to).decode(data)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:
         from .resources._common import invalid_response
 
         name = getattr(cast_to, "__name__", repr(cast_to))

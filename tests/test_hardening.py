@@ -440,6 +440,23 @@ async def test_nested_json_in_a_200_body(server: GroqTestServer) -> None:
             await client.models.list()
 
 
+async def test_nested_json_with_telemetry_and_generic_calls(server: GroqTestServer) -> None:
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.trace import TracerProvider
+
+    telemetry = g.Telemetry(tracer_provider=TracerProvider(), meter_provider=MeterProvider())
+    deep = _deep_object("choices")
+    server.push(*(RawReply(200, JSON, deep) for _ in range(3)))
+    async with _client(server, telemetry=telemetry) as client:
+        with pytest.raises(g.APIResponseValidationError):
+            await client.chat.completions.create(model=MODEL, messages=MSGS)
+        with pytest.raises(g.APIResponseValidationError):
+            await client.post("/chat/completions", cast_to=dict, body={"model": MODEL})
+        # undecoded by the call, looked into by the telemetry: still no raw RecursionError
+        got = await client.post("/chat/completions", cast_to=bytes, body={"model": MODEL})
+        assert got == deep
+
+
 async def test_nested_json_in_an_error_body(server: GroqTestServer) -> None:
     server.push(ErrorReply(400, body=_deep_object("error")))
     async with _client(server) as client:

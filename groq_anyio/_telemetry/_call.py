@@ -286,7 +286,7 @@ class Call:
         if (otel is not None or inst.debug) and isinstance(body, bytes) and body[:1] == b"{":
             try:
                 request = _request_decoder.decode(body)
-            except (msgspec.DecodeError, msgspec.ValidationError):
+            except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
                 request = _NO_REQUEST
         self._request = request
         self.model = request.model or ""
@@ -439,7 +439,7 @@ class Call:
         if isinstance(result, bytes | bytearray) and self._otel is not None:
             try:
                 summary = _response_decoder.decode(result)
-            except (msgspec.DecodeError, msgspec.ValidationError):
+            except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
                 summary = None
             if span is not None:
                 span.set_attribute("http.response.body.size", len(result))
@@ -880,7 +880,7 @@ def _output_messages(choices: list[_Choice]) -> str:
         if c.message:
             try:
                 message = msgspec.json.decode(c.message)
-            except msgspec.DecodeError:
+            except (msgspec.DecodeError, RecursionError):
                 message = None
         item = (
             _parts_message(message)
