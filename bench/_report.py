@@ -238,6 +238,8 @@ def summarise(
             runs = raw.get(m.scenario, {}).get(client, [])
             errs = [r["error"] for r in runs if "error" in r]
             bad = [r for r in runs if r.get("failures")]
+            if m.scenario == "calls":
+                errs = list(calls.get(client, {}).get("error", []))
             if errs or bad:
                 failures[client] = errs[:2] + [str(r.get("failure_sample")) for r in bad[:1]]
         row["problems"] = failures
@@ -426,21 +428,20 @@ def render_markdown(
             continue
         lines.append(f"| {m.label} | " + " | ".join(cells) + " |")
 
-    problems = {
-        m.label: row["problems"]
+    problems = [
+        (m, row["problems"])
         for m in METRICS
         if (row := metrics[f"{m.scenario}:{m.key}"])["problems"]
-    }
+    ]
     if problems:
         lines += ["", "Problems seen:", ""]
         seen = set()
-        for label, probs in problems.items():
+        for m, probs in problems:
             for client, errs in probs.items():
-                key = (label.split(",")[0], client)
-                if key in seen:
-                    continue
-                seen.add(key)
-                lines.append(f"- {label} / {client}: {'; '.join(errs)[:300]}")
+                if (m.scenario, client) in seen:
+                    continue  # one line per scenario and client
+                seen.add((m.scenario, client))
+                lines.append(f"- {m.scenario} / {client}: {'; '.join(errs)[:300]}")
 
     if micro and "error" not in micro:
         lines += render_micro(micro)
