@@ -353,3 +353,35 @@ def test_progress_bar_only_on_a_terminal() -> None:
     text = tty.getvalue()
     assert text.startswith("\r[") and "] 1/3" in text and text.endswith("] 3/3\n")
     assert Progress(3, enabled=False, out=tty).enabled is False  # --disable-tqdm
+
+
+def test_worker_shares_add_up_to_the_load() -> None:
+    from groq_anyio._harness._runner import RunConfig
+    from groq_anyio._harness._workers import split
+
+    samples = random_dataset(10, 4, 3, 0.0, seed=0)
+    cfg = RunConfig(
+        base_url="http://127.0.0.1:1",
+        model="m",
+        samples=samples,
+        request_rate=9.0,
+        max_concurrency=5,
+        num_warmups=3,
+        seed=7,
+    )
+    shares = split(cfg, 3)
+    assert [len(s.samples) for s in shares] == [4, 3, 3]
+    assert sum(s.max_concurrency or 0 for s in shares) == 5
+    assert sum(s.request_rate or 0 for s in shares) == pytest.approx(9.0)
+    assert [s.seed for s in shares] == [7, 8, 9]
+    indices = sorted(
+        s.index_start + i * s.index_step for s in shares for i in range(len(s.samples))
+    )
+    assert indices == list(range(10))
+    assert [s.samples for s in shares] == [samples[0::3], samples[1::3], samples[2::3]]
+    # more workers than concurrency slots (or prompts): fewer workers, every prompt still runs
+    two = split(msgspec.structs.replace(cfg, max_concurrency=2), 3)
+    assert [s.max_concurrency for s in two] == [1, 1]
+    assert sorted(x.prompt for s in two for x in s.samples) == sorted(x.prompt for x in samples)
+    assert len(split(msgspec.structs.replace(cfg, samples=samples[:1]), 3)) == 1
+    assert split(msgspec.structs.replace(cfg, request_rate=None), 2)[0].request_rate is None

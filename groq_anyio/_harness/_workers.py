@@ -30,17 +30,15 @@ class WorkerError(RuntimeError):
 
 
 def split(cfg: RunConfig, n: int) -> list[RunConfig]:
-    """The share of each of ``n`` workers (workers left without a prompt are dropped)."""
+    """The shares of up to ``n`` workers: never more workers than prompts or concurrency slots
+    (every worker gets at least one of each)."""
+    n = max(1, min(n, len(cfg.samples), cfg.max_concurrency or n))
     out = []
     for k in range(n):
         samples = cfg.samples[k::n]
-        if not samples:
-            continue
         conc = None
         if cfg.max_concurrency is not None:
             conc = cfg.max_concurrency // n + (1 if k < cfg.max_concurrency % n else 0)
-            if conc == 0:
-                continue
         out.append(
             msgspec.structs.replace(
                 cfg,
