@@ -25,6 +25,7 @@ from __future__ import annotations
 import inspect
 import threading
 import weakref
+from collections import deque
 from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -68,12 +69,46 @@ async def _invoke(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[st
     return result
 
 
-async def _anext(iterator: Any) -> Any:
-    """The next item, or ``_END`` (a StopAsyncIteration is not sent across the portal)."""
+#: most items one crossing to the loop's thread brings back
+_BATCH = 256
+
+
+class _Raised:
+    """An exception met after some items of a batch: raised once they are handed out."""
+
+    __slots__ = ("exc",)
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+def _buffered(iterator: Any) -> bool:
+    """Whether a stream has its next item decoded already (the rest of one network read), so
+    ``__anext__`` will not wait for the network. False for anything else."""
+    batch = getattr(iterator, "_chunks", None)
+    if batch is None:
+        batch = getattr(iterator, "_events", None)
+    index = getattr(iterator, "_index", None)
+    return isinstance(batch, list) and isinstance(index, int) and index < len(batch)
+
+
+async def _anext_batch(iterator: Any) -> list[Any]:
+    """The next item and those already decoded behind it (one crossing of the portal for a
+    whole network read of a stream); ends with ``_END`` at the end, or ``_Raised``."""
     try:
-        return await iterator.__anext__()
+        items = [await iterator.__anext__()]
     except StopAsyncIteration:
-        return _END
+        return [_END]
+    while len(items) < _BATCH and _buffered(iterator):
+        try:
+            items.append(await iterator.__anext__())
+        except StopAsyncIteration:
+            items.append(_END)
+            break
+        except Exception as exc:
+            items.append(_Raised(exc))
+            break
+    return items
 
 
 def _needs_proxy(value: object) -> bool:
@@ -145,13 +180,15 @@ class SyncProxy:
     """A blocking view of an object living in a :class:`Groq`'s event loop (see the module
     docstring). Attribute access, calls, iteration and ``with`` are forwarded."""
 
-    __slots__ = ("__weakref__", "_loop", "_owner", "_target")
+    __slots__ = ("__weakref__", "_loop", "_owner", "_pending", "_target")
 
     def __init__(self, target: Any, loop: _Loop, owner: object) -> None:
         object.__setattr__(self, "_target", target)
         object.__setattr__(self, "_loop", loop)
         #: the Groq client: kept alive (its loop running) while anything reached from it is
         object.__setattr__(self, "_owner", owner)
+        #: items an iterator's last crossing brought back, not handed out yet
+        object.__setattr__(self, "_pending", None)
 
     def _wrap(self, value: Any) -> Any:
         return SyncProxy(value, self._loop, self._owner) if _needs_proxy(value) else value
@@ -192,9 +229,16 @@ class SyncProxy:
         target = self._target
         if not hasattr(target, "__anext__"):
             raise TypeError(f"{type(target).__name__} is not an iterator")
-        value = self._loop.call(_anext, target)
+        pending: deque[Any] | None = self._pending
+        if not pending:
+            pending = deque(self._loop.call(_anext_batch, target))
+            object.__setattr__(self, "_pending", pending)
+        value = pending.popleft()
         if value is _END:
+            pending.appendleft(_END)  # (stays exhausted)
             raise StopIteration
+        if isinstance(value, _Raised):
+            raise value.exc
         return self._wrap(value)
 
     def __len__(self) -> int:

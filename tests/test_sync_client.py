@@ -83,6 +83,34 @@ def test_stream_as_context_manager_and_iterator(
     assert stream.closed
 
 
+def test_stream_items_and_in_band_errors_in_order(
+    sync_server: GroqTestServer, sync_client: Groq
+) -> None:
+    # an unpaced stream: many chunks per network read come back in one crossing, in order
+    words = [f"w{i}" for i in range(600)]
+    sync_server.push(ChatScript(text=" ".join(words)))
+    with sync_client.chat.completions.create(model=MODEL, messages=MSGS, stream=True) as s:
+        got = [c.choices[0].delta.content for c in s if c.choices and c.choices[0].delta.content]
+        assert s.get_final_completion().choices[0].message.content == " ".join(words)
+    assert "".join(got) == " ".join(words)
+    # an in-band error after 50 chunks: the 50 arrive first, then the error
+    sync_server.push(
+        ChatScript(
+            text=" ".join(words),
+            stream_error={"message": "overloaded", "type": "server_error", "status_code": 503},
+            stream_error_after=50,
+        )
+    )
+    seen = []
+    with pytest.raises(g.APIStatusError) as info:
+        with sync_client.chat.completions.create(model=MODEL, messages=MSGS, stream=True) as s:
+            for c in s:
+                if c.choices and c.choices[0].delta.content:
+                    seen.append(c.choices[0].delta.content)
+    assert info.value.in_stream and info.value.status_code == 503
+    assert "".join(seen) == " ".join(words[:50])
+
+
 def test_resources_and_views(sync_server: GroqTestServer, sync_client: Groq) -> None:
     models = sync_client.models.list()
     assert isinstance(models, ModelList) and models.data
