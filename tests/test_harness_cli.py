@@ -235,7 +235,8 @@ def test_bad_flags_give_one_line_and_exit_2(args: list[str], message: str) -> No
     assert "Traceback" not in proc.stderr and proc.stdout == ""
 
 
-def test_ctrl_c_prints_what_was_measured(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_ctrl_c_prints_what_was_measured(tmp_path: Path, backend: str) -> None:
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -251,6 +252,8 @@ def test_ctrl_c_prints_what_was_measured(tmp_path: Path) -> None:
             "--request-rate",
             "40",
             *FAST,
+            "--backend",
+            backend,
             "--save-result",
             "--result-dir",
             str(tmp_path),

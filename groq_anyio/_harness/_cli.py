@@ -366,22 +366,16 @@ def _sweep(
 def _run_one(
     args: argparse.Namespace, cfg: Any, slos: dict[str, float] | None
 ) -> tuple[dict[str, Any], bool]:
-    import anyio
-
     from ._metrics import summarise
     from ._output import Progress, print_summary
     from ._records import WorkerOutput
-    from ._runner import RunState, run
+    from ._runner import RunState, run_blocking
 
     outputs: list[WorkerOutput]
     if args.workers == 1:
         state = RunState()
         progress = Progress(len(cfg.samples), enabled=False if args.disable_tqdm else None)
-        try:
-            options = {"use_uvloop": True} if cfg.uvloop and cfg.backend == "asyncio" else {}
-            anyio.run(run, cfg, state, progress, backend=cfg.backend, backend_options=options)
-        except KeyboardInterrupt:
-            state.interrupted = True
+        run_blocking(cfg, state, progress)
         progress.close()
         outputs = [state.output()]
     else:

@@ -26,7 +26,7 @@ from ._arrivals import arrival_offsets
 from ._datasets import SampleRequest
 from ._records import ClientStats, RequestRecord, WorkerOutput
 
-__all__ = ["LAG_INTERVAL", "RunConfig", "RunState", "run"]
+__all__ = ["LAG_INTERVAL", "RunConfig", "RunState", "run", "run_blocking"]
 
 #: the event-loop lag probe's sleep (seconds)
 LAG_INTERVAL = 0.01
@@ -232,3 +232,31 @@ async def run(
                     tg.start_soon(limited, index, sample, due, True)
             state.end_ns = _now_ns()
             probe.cancel_scope.cancel()
+
+
+def _is_interrupt(exc: BaseException) -> bool:
+    """A Ctrl-C: ``KeyboardInterrupt``, or a group holding one (trio raises it from a nursery)."""
+    if isinstance(exc, KeyboardInterrupt):
+        return True
+    if isinstance(exc, BaseExceptionGroup):
+        return any(_is_interrupt(e) for e in exc.exceptions)
+    return False
+
+
+def run_blocking(
+    cfg: RunConfig,
+    state: RunState,
+    progress: Callable[[int], None] | None = None,
+    start_at_ns: int | None = None,
+) -> None:
+    """:func:`run` on its own event loop; a Ctrl-C ends it with ``state.interrupted`` set
+    (what was measured so far stays in ``state``)."""
+    options = {"use_uvloop": True} if cfg.uvloop and cfg.backend == "asyncio" else {}
+    try:
+        anyio.run(
+            run, cfg, state, progress, start_at_ns, backend=cfg.backend, backend_options=options
+        )
+    except BaseException as exc:
+        if not _is_interrupt(exc):
+            raise
+        state.interrupted = True

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import sys
 
-import anyio
 import msgspec
 
-from ._runner import RunConfig, RunState, run
+from ._runner import RunConfig, RunState, run_blocking
 
 
 class WorkerInput(msgspec.Struct):
@@ -22,14 +21,7 @@ class WorkerInput(msgspec.Struct):
 def main() -> int:
     job = msgspec.json.decode(sys.stdin.buffer.read(), type=WorkerInput)
     state = RunState()
-    try:
-        cfg = job.config
-        options = {"use_uvloop": True} if cfg.uvloop and cfg.backend == "asyncio" else {}
-        anyio.run(
-            run, cfg, state, None, job.start_at_ns, backend=cfg.backend, backend_options=options
-        )
-    except KeyboardInterrupt:
-        state.interrupted = True
+    run_blocking(job.config, state, None, job.start_at_ns)
     sys.stdout.buffer.write(msgspec.json.encode(state.output()))
     sys.stdout.flush()
     return 0
