@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ._headers import Headers
+
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -208,18 +210,31 @@ class APIStatusError(APIError):
         self,
         message: str,
         *,
-        status_code: int,
+        status_code: int | None = None,
         headers: Mapping[str, str] | None = None,
         in_stream: bool = False,
         partial: Any = None,
         failed_generation: str | None = None,
         retry_after: float | None = None,
+        response: Any = None,
         **kw: Any,
     ) -> None:
+        content: bytes | None = None
+        if response is not None:
+            # the official SDK's form, ``APIStatusError(message, response=..., body=...)`` (as
+            # tests written for it build errors): status, headers and body from the response
+            if status_code is None:
+                status_code = int(response.status_code)
+            if headers is None:
+                headers = dict(response.headers)
+            raw = getattr(response, "content", None)
+            content = raw if isinstance(raw, bytes) else None
+            if "request_id" not in kw:
+                kw["request_id"] = Headers(headers).get("x-request-id")
+        if status_code is None:
+            raise TypeError("APIStatusError needs status_code= (or response=)")
         super().__init__(message, **kw)
         self.status_code = status_code
-        from ._headers import Headers  # (lookups ignore case, as httpx's do)
-
         self.headers: Mapping[str, str] = Headers(headers or {})
         #: seconds the server asked to wait before retrying (``retry-after-ms``, ``retry-after``,
         #: or for a 429 the matching ``x-ratelimit-reset-*``), when it said
@@ -229,7 +244,7 @@ class APIStatusError(APIError):
         self.partial = partial
         self.failed_generation = failed_generation
         #: the error body as received (set by the pipeline; ``None``: rebuilt from ``body``)
-        self._content: bytes | None = None
+        self._content: bytes | None = content
 
     @property
     def response(self) -> ErrorResponseInfo:

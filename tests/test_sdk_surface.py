@@ -426,6 +426,26 @@ async def test_headers_ignore_case_and_httpx_types(
     assert response.headers.get("Content-Type", "").startswith("application/json")
 
 
+def test_errors_built_the_sdk_way() -> None:
+    # tests written for the official SDK build errors from an httpx.Response
+    import httpx
+
+    request = httpx.Request("POST", "https://api.groq.com/openai/v1/chat/completions")
+    response = httpx.Response(
+        429,
+        headers={"Retry-After": "2", "X-Request-ID": "req_9"},
+        json={"error": {"message": "slow down"}},
+        request=request,
+    )
+    exc = g.RateLimitError("slow down", response=response, body=response.json())
+    assert exc.status_code == 429 and exc.request_id == "req_9" and exc.retryable
+    assert exc.headers.get("retry-after") == "2"
+    assert exc.response.json() == {"error": {"message": "slow down"}}
+    assert exc.body == {"error": {"message": "slow down"}}
+    with pytest.raises(TypeError):
+        g.APIStatusError("no status")
+
+
 # ----------------------------------------------------------------------------- model_dump
 
 
