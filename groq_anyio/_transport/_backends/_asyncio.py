@@ -15,7 +15,10 @@ served from the pieces ``data_received`` buffered.
 - **Flow control**: when unread bytes pile up (a caller that stopped reading an HTTP/2
   connection; an HTTP/1.1 body nobody iterates), reading from the socket is paused at
   :data:`_HIGH_WATER` and resumed once they are taken.
-- **TLS** is done by the loop (``create_connection(ssl=...)``): the protocol sees plaintext.
+- **TLS** is done here, on ``ssl.MemoryBIO`` (records decrypted in ``data_received``, written
+  encrypted in one ``transport.write``), not by the loop's SSL transport: asyncio's (and
+  uvloop's) keeps a 256 KiB buffer per connection, which made an open TLS stream cost ~320 KiB;
+  here it costs what the ``SSLObject`` needs.
 """
 
 from __future__ import annotations
@@ -59,6 +62,11 @@ class AsyncioStream(BaseStream, asyncio.Protocol):
         self._eof_delivered = False
         self._lost = False
         self._exc: BaseException | None = None
+        # TLS (see the module notes): set once the handshake is done
+        self._ssl: ssl.SSLObject | None = None
+        self._incoming: ssl.MemoryBIO | None = None
+        self._outgoing: ssl.MemoryBIO | None = None
+        self._handshaking = False
 
     # -- asyncio.Protocol -------------------------------------------------------------------------
 
@@ -73,6 +81,15 @@ class AsyncioStream(BaseStream, asyncio.Protocol):
                 pass
 
     def data_received(self, data: bytes) -> None:
+        if self._incoming is not None:
+            self._incoming.write(data)
+            if self._handshaking:
+                self._wake()
+                return
+            data = self._decrypt()
+            if not data:
+                self._wake()
+                return
         receiver = self._receiver
         if receiver is not None:
             receiver(data)
@@ -86,6 +103,35 @@ class AsyncioStream(BaseStream, asyncio.Protocol):
             self._waiter = None
             if not waiter.done():
                 waiter.set_result(None)
+
+    def _decrypt(self) -> bytes:
+        """The plaintext of the TLS records received so far (``b""``: none complete yet).
+        A close_notify is the end of the stream; a TLS failure ends it with that error."""
+        sslobj = self._ssl
+        assert sslobj is not None
+        pieces: list[bytes] = []
+        try:
+            while True:
+                piece = sslobj.read(65536)
+                if not piece:
+                    break
+                pieces.append(piece)
+        except ssl.SSLWantReadError:
+            pass
+        except ssl.SSLZeroReturnError:
+            self._eof = True
+        except ssl.SSLError as exc:
+            self._exc = exc
+            self._eof = True
+            self.abort()
+        outgoing = self._outgoing
+        if outgoing is not None and outgoing.pending and self._transport is not None:
+            self._transport.write(outgoing.read())  # (e.g. a key update's answer)
+        if self._eof and not pieces and self._exc is None:
+            self._deliver_eof()
+        if not pieces:
+            return b""
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     def eof_received(self) -> bool:
         self._eof = True
@@ -217,6 +263,14 @@ class AsyncioStream(BaseStream, asyncio.Protocol):
         transport = self._transport
         if transport is None or self._lost or transport.is_closing():
             raise httpcore.WriteError("the connection is closed")
+        sslobj = self._ssl
+        if sslobj is not None:
+            assert self._outgoing is not None
+            try:
+                sslobj.write(buffer)  # all of it, encrypted into the outgoing BIO
+            except ssl.SSLError as exc:
+                raise httpcore.WriteError(f"TLS: {exc}") from exc
+            buffer = self._outgoing.read()
         try:
             transport.write(buffer)
         except (RuntimeError, OSError) as exc:
@@ -260,33 +314,55 @@ class AsyncioStream(BaseStream, asyncio.Protocol):
         server_hostname: str | None = None,
         timeout: float | None = None,
     ) -> AsyncioStream:
+        """The TLS handshake over this connection (see the module notes)."""
         transport = self._transport
-        if transport is None:
+        if transport is None or self._lost:
             raise httpcore.ConnectError("the connection is closed")
+        incoming = ssl.MemoryBIO()
+        outgoing = ssl.MemoryBIO()
+        sslobj = ssl_context.wrap_bio(
+            incoming, outgoing, server_side=False, server_hostname=server_hostname
+        )
+        # bytes that came before the handshake started belong to it
+        for piece in self._buffer:
+            incoming.write(piece)
+        self._buffer.clear()
+        self._buffered = 0
+        self._incoming = incoming
+        self._outgoing = outgoing
+        self._handshaking = True
         try:
-            new = await self._loop.start_tls(
-                transport,
-                self,
-                ssl_context,
-                server_side=False,
-                server_hostname=server_hostname,
-                ssl_handshake_timeout=timeout,
-            )
+            with anyio.fail_after(timeout):
+                while True:
+                    try:
+                        sslobj.do_handshake()
+                        break
+                    except ssl.SSLWantReadError:
+                        if outgoing.pending:
+                            transport.write(outgoing.read())
+                        if self._eof:
+                            if self._exc is not None:
+                                raise httpcore.ConnectError(str(self._exc)) from self._exc
+                            raise httpcore.ConnectError(
+                                "the server closed the connection during the TLS handshake"
+                            ) from None
+                        await self._wait(None)
+            if outgoing.pending:
+                transport.write(outgoing.read())
         except TimeoutError as exc:
-            transport.abort()
+            self.abort()
             raise httpcore.ConnectTimeout(f"TLS handshake not done within {timeout} s") from exc
-        except ssl.SSLError:
-            transport.abort()
-            raise
-        except (OSError, ConnectionError) as exc:
-            transport.abort()
-            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
         except BaseException:
-            transport.abort()
+            self.abort()
             raise
-        if new is None:  # pragma: no cover - the loop closed it
-            raise httpcore.ConnectError("the connection closed during the TLS handshake")
-        self._transport = new
+        finally:
+            self._handshaking = False
+        self._ssl = sslobj
+        if incoming.pending:  # application data that came with the end of the handshake
+            data = self._decrypt()
+            if data:
+                self._buffer.append(data)
+                self._buffered += len(data)
         return self
 
     def get_extra_info(self, info: str) -> Any:
@@ -298,7 +374,7 @@ class AsyncioStream(BaseStream, asyncio.Protocol):
         if transport is None:
             return None
         if info == "ssl_object":
-            return transport.get_extra_info("ssl_object")
+            return self._ssl
         if info == "socket":
             return transport.get_extra_info("socket")
         if info == "client_addr":
@@ -326,17 +402,7 @@ class AsyncioBackend:
         stream = AsyncioStream(loop)
         try:
             with anyio.fail_after(timeout):
-                if ssl_context is None:
-                    await loop.create_connection(lambda: stream, host, port)
-                else:
-                    await loop.create_connection(
-                        lambda: stream,
-                        host,
-                        port,
-                        ssl=ssl_context,
-                        server_hostname=server_hostname or host,
-                        ssl_handshake_timeout=timeout,
-                    )
+                await loop.create_connection(lambda: stream, host, port)
         except TimeoutError as exc:
             stream.abort()
             raise httpcore.ConnectTimeout(f"could not connect within {timeout} s") from exc
@@ -349,4 +415,6 @@ class AsyncioBackend:
         except BaseException:
             stream.abort()
             raise
-        return stream
+        if ssl_context is None:
+            return stream
+        return await stream.start_tls(ssl_context, server_hostname or host, timeout)

@@ -26,6 +26,8 @@ from ._poll import is_readable, peer_closed
 __all__ = ["TrioBackend", "TrioStream"]
 
 _RECV_SIZE = 65536
+#: a socket closed (by another task: aclose, an aborted write) or broken under a read or write
+_GONE = (OSError, trio.ClosedResourceError, trio.BrokenResourceError)
 
 
 class TrioStream(BaseStream):
@@ -50,7 +52,7 @@ class TrioStream(BaseStream):
             # (a bare CancelScope: move_on_after adds a generator context manager per read)
             with trio.CancelScope(deadline=trio.current_time() + timeout):
                 return await self._sock.recv(_RECV_SIZE)
-        except OSError as exc:
+        except _GONE as exc:
             raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
         raise httpcore.ReadTimeout(f"no response bytes within {timeout} s")
 
@@ -66,19 +68,24 @@ class TrioStream(BaseStream):
                     while sent < total:
                         sent += await sock.send(view[sent:])
                     return
-                with trio.move_on_after(timeout):
+                with trio.CancelScope(deadline=trio.current_time() + timeout):
                     while sent < total:
                         sent += await sock.send(view[sent:])
                     return
             except trio.Cancelled:
-                with trio.CancelScope(shield=True) as grace:
-                    grace.deadline = trio.current_time() + WRITE_GRACE
-                    while sent < total:
-                        sent += await sock.send(view[sent:])
+                # finish the started write (bounded), so no half frame is left on the wire;
+                # the caller's cancellation then goes on, whatever became of the write
+                try:
+                    with trio.CancelScope(shield=True) as grace:
+                        grace.deadline = trio.current_time() + WRITE_GRACE
+                        while sent < total:
+                            sent += await sock.send(view[sent:])
+                except _GONE:
+                    pass
                 if sent < total:
                     self._abort()
                 raise
-        except OSError as exc:
+        except _GONE as exc:
             self._abort()
             raise httpcore.WriteError(str(exc) or type(exc).__name__) from exc
         self._abort()
@@ -107,7 +114,7 @@ class TrioStream(BaseStream):
                         data = await self._sock.recv(_RECV_SIZE)
                     if scope.cancelled_caught:
                         raise httpcore.ReadTimeout(f"no response bytes within {timeout} s")
-            except OSError as exc:
+            except _GONE as exc:
                 raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
         receiver = self._receiver
         if receiver is not None:
@@ -252,7 +259,7 @@ class TrioBackend:
                 tcp = await trio.open_tcp_stream(host, port)
         except trio.TooSlowError as exc:
             raise httpcore.ConnectTimeout(f"could not connect within {timeout} s") from exc
-        except OSError as exc:
+        except _GONE as exc:
             raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
         sock = tcp.socket
         sock.setsockopt(_stdlib_socket.IPPROTO_TCP, _stdlib_socket.TCP_NODELAY, 1)
