@@ -105,9 +105,13 @@ class APIError(GroqError):
         type: str | None = None,
         param: str | None = None,
         body: Any = None,
+        request: Any = None,
     ) -> None:
         super().__init__(message)
         self.message = message
+        #: what the official SDK keeps here (an ``httpx.Request``) when code builds the error
+        #: the SDK's way; the client itself sets nothing (there is no httpx request)
+        self.request = request
         self.request_id = request_id
         self.code = code
         self.type = type
@@ -140,7 +144,10 @@ class APIConnectionError(APIError):
 class APITimeoutError(APIConnectionError):
     """The call's deadline (or a connect/read/write/pool limit) passed."""
 
-    def __init__(self, message: str = "Request timed out.", **kw: Any) -> None:
+    def __init__(self, message: Any = "Request timed out.", **kw: Any) -> None:
+        if not isinstance(message, str):  # the SDK's APITimeoutError(request)
+            kw.setdefault("request", message)
+            message = "Request timed out."
         super().__init__(message, **kw)
 
 

@@ -444,6 +444,9 @@ def test_errors_built_the_sdk_way() -> None:
     assert exc.body == {"error": {"message": "slow down"}}
     with pytest.raises(TypeError):
         g.APIStatusError("no status")
+    timeout = g.APITimeoutError(request)  # the SDK passes the request positionally
+    assert timeout.request is request and str(timeout) == "Request timed out."
+    assert g.APIConnectionError(message="down", request=request).request is request
 
 
 # ----------------------------------------------------------------------------- model_dump
