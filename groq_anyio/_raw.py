@@ -126,14 +126,11 @@ class _CaptureClient(AsyncGroq):
         path: str,
         body: bytes | AsyncIterable[bytes],
         *,
-        options: RequestOptions,
         timings: Timings,
-        content_type: bytes | None = b"application/json",
-        accept: bytes = b"application/json",
         read_body: bool = True,
-        replayable: bool = True,
-        content_length: int | None = None,
+        **kwargs: Any,
     ) -> tuple[RawResponse, bytes | None]:
+        # (other keyword arguments go to AsyncGroq._send as they are, whatever they are)
         mode = self._mode
         if mode == "replay":
             raw = self._raw_response
@@ -151,16 +148,7 @@ class _CaptureClient(AsyncGroq):
             return raw, self._body
         opened = mode == "open"
         raw, data = await super()._send(
-            method,
-            path,
-            body,
-            options=options,
-            timings=timings,
-            content_type=content_type,
-            accept=accept,
-            read_body=read_body and not opened,
-            replayable=replayable,
-            content_length=content_length,
+            method, path, body, timings=timings, read_body=read_body and not opened, **kwargs
         )
         if opened and self._raw_response is None:
             self._record(raw, None, timings)
@@ -177,8 +165,7 @@ class _CaptureClient(AsyncGroq):
         options: RequestOptions,
         timings: Timings,
         open_stream: OpenStream,
-        content_type: bytes | None = b"application/json",
-        accept: bytes = b"text/event-stream",
+        **kwargs: Any,
     ) -> PrimedStream:
         mode = self._mode
         if mode == "raw":
@@ -189,8 +176,7 @@ class _CaptureClient(AsyncGroq):
                 options=options,
                 timings=timings,
                 open_stream=open_stream,
-                content_type=content_type,
-                accept=accept,
+                **kwargs,
             )
             self._record(stream._raw, None, timings)
             return stream  # type: ignore[no-any-return]
@@ -201,9 +187,9 @@ class _CaptureClient(AsyncGroq):
                 body,
                 options=options,
                 timings=timings,
-                content_type=content_type,
-                accept=accept,
                 read_body=False,
+                accept=kwargs.get("accept", b"text/event-stream"),
+                **{k: v for k, v in kwargs.items() if k != "accept"},
             )
             raise AssertionError("unreachable")  # pragma: no cover - _send raised _Opened
         raw = self._raw_response
