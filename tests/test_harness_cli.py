@@ -372,6 +372,13 @@ async def test_failed_requests_are_counted_by_class(anyio_backend: Any) -> None:
         "APIConnectionError": 3,
     }
     assert sum(1 for e in doc["errors"] if e.startswith("InternalServerError: ")) == 3
+    # an HTTP error names its request (x-request-id), so a failure can be looked up server-side
+    ids = doc["groq_anyio"]["request_ids"]
+    assert all(
+        (ids[i] or "").startswith("req_")
+        for i, e in enumerate(doc["errors"])
+        if e.startswith("InternalServerError")
+    )
     assert doc["output_lens"].count(3) == 3
 
 

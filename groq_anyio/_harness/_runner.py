@@ -140,8 +140,10 @@ async def _one(
         rec.end_ns = _now_ns()
         rec.error_class = type(exc).__name__
         rec.error = f"{type(exc).__name__}: {exc}"[:500]
-        if stream is not None:
-            rec.request_id = stream.request_id
+        rec.request_id = stream.request_id if stream is not None else None
+        if rec.request_id is None:
+            rid = getattr(exc, "request_id", None)  # (an HTTP error names its request)
+            rec.request_id = rid if isinstance(rid, str) else None
         return rec
     timings = stream.timings
     rec.start_ns = timings.request_start
