@@ -126,6 +126,21 @@ async def test_api_key_required_when_set() -> None:
         ({"messages": []}, "'messages' : minimum number of items is 1"),
         ({"messages": ["hi"]}, "'messages.0' : value must be an object"),
         ({"messages": [{"content": "x"}]}, "'messages.0' : property 'role' is missing"),
+        (
+            {"messages": [{"role": "user", "content": "x", "id": "m1"}]},
+            "'messages.0' : for 'role:user' the following must be satisfied"
+            "[('messages.0' : property 'id' is unsupported)]",
+        ),
+        (
+            {"messages": [*MSGS, {"role": "tool", "content": "x"}]},
+            "'messages.1' : for 'role:tool' the following must be satisfied"
+            "[('messages.1.tool_call_id' : property 'tool_call_id' is missing)]",
+        ),
+        (
+            {"messages": [{"role": "system"}]},
+            "'messages.0' : for 'role:system' the following must be satisfied",
+        ),
+        ({"messages": [{"role": "wizard", "content": "x"}]}, "'messages.0' : discriminator"),
         ({"response_format": {"type": "json_schema"}}, "'response_format' : property"),
         ({"response_format": {"type": "xml"}}, "'response_format.type' : value is not one of"),
     ],

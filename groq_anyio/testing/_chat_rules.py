@@ -8,7 +8,10 @@ against the API schema first (a 400 whose message is ``'<param>' : <rule>``, the
 Groq's schema validator, ``type`` ``invalid_request_error``, no ``code``), then the model is
 looked up (a 404 ``model_not_found``), then ``max_tokens`` is compared with the model's limit.
 
-* ``messages``: present, an array of at least one object;
+* ``messages``: present, an array of at least one object, each with a known ``role``, the
+  properties that role requires (``content``; ``tool_call_id`` for ``tool``) and no other
+  (``'messages.0' : for 'role:user' the following must be satisfied[('messages.0' : property
+  'id' is unsupported)]``, the message Groq gives for an ``id`` left in a message);
 * ``n``: only 1 (``'n' : number must be at most 1``);
 * ``temperature`` 0..2, ``top_p`` 0..1, ``frequency_penalty``/``presence_penalty`` -2..2,
   ``top_logprobs`` 0..20, numbers (``n``, ``top_logprobs``, ``max_tokens`` integers);
@@ -57,6 +60,21 @@ _RANGES: Final = {
     "top_logprobs": (0, 20, True),
 }
 _INTEGERS: Final = ("max_tokens", "max_completion_tokens", "seed")
+_ROLE_PROPERTIES: Final = {
+    "system": frozenset({"role", "content", "name"}),
+    "developer": frozenset({"role", "content", "name"}),
+    "user": frozenset({"role", "content", "name"}),
+    "assistant": frozenset({"role", "content", "name", "tool_calls", "function_call", "reasoning"}),
+    "tool": frozenset({"role", "content", "tool_call_id", "name"}),
+    "function": frozenset({"role", "content", "name"}),
+}
+_ROLE_REQUIRED: Final = {
+    "system": ("content",),
+    "developer": ("content",),
+    "user": ("content",),
+    "tool": ("content", "tool_call_id"),
+    "function": ("content", "name"),
+}
 _FORMATS: Final = ("text", "json_object", "json_schema")
 _MAX_STOP: Final = 4
 _WORD: Final = re.compile(r"\s*\S+")
@@ -77,15 +95,39 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _message_problem(i: int, message: Any) -> ErrorReply | None:
+    where = f"messages.{i}"
+    if not isinstance(message, dict):
+        return _bad(where, "value must be an object")
+    role = message.get("role")
+    if role is None:
+        return _bad(where, "property 'role' is missing")
+    allowed = _ROLE_PROPERTIES.get(role) if isinstance(role, str) else None
+    if allowed is None:
+        return _bad(where, f"discriminator property 'role' has invalid value {role!r}")
+    rule = None
+    for name in message:
+        if name not in allowed:
+            rule = f"('{where}' : property '{name}' is unsupported)"
+            break
+    else:
+        for name in _ROLE_REQUIRED.get(role, ()):
+            if name not in message:
+                rule = f"('{where}.{name}' : property '{name}' is missing)"
+                break
+    if rule is None:
+        return None
+    return _bad(where, f"for 'role:{role}' the following must be satisfied[{rule}]")
+
+
 def _schema_problem(body: dict[str, Any]) -> ErrorReply | None:
     messages = body["messages"]
     if not messages:
         return _bad("messages", "minimum number of items is 1")
     for i, message in enumerate(messages):
-        if not isinstance(message, dict):
-            return _bad(f"messages.{i}", "value must be an object")
-        if "role" not in message:
-            return _bad(f"messages.{i}", "property 'role' is missing")
+        problem = _message_problem(i, message)
+        if problem is not None:
+            return problem
     for name, (low, high, integer) in _RANGES.items():
         value = body.get(name)
         if value is None:
