@@ -104,13 +104,17 @@ def _client_doc(
         "samples": float(len(lags)),
     }
     warnings = []
+    busiest = max(fractions, default=0.0)
     if lag["p99"] > lag_threshold_ms:
+        why = (
+            "the process was mostly waiting for a CPU: the machine is busy"
+            if busiest < 0.5
+            else "use fewer concurrent streams per process or --workers"
+        )
         warnings.append(
             f"the client's event loop lagged (p99 {lag['p99']:.2f} ms > {lag_threshold_ms:g} ms):"
-            " chunk times include time the client was busy; use fewer concurrent streams per"
-            " process or --workers"
+            f" chunk times include time the client was busy or not scheduled ({why})"
         )
-    busiest = max(fractions, default=0.0)
     if busiest >= 0.9:
         warnings.append(
             f"a client process used {busiest:.0%} of a CPU core: the client, not the server, may"
