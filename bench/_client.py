@@ -261,6 +261,8 @@ def make_adapter(
     if http2 and not spec.h2:
         raise RuntimeError(f"{client} does not speak HTTP/2")
     if spec.family == "groq_anyio":
+        if ctx is not None:  # (a caller's context is used as given: its ALPN is ours to set)
+            ctx.set_alpn_protocols(["h2"] if http2 else ["http/1.1"])
         return GroqAnyio(url, http2, ctx, spec.parser if parser is None else parser)
     if spec.family in ("floor", "aiohttp", "httptools-proto", "httptools-anyio"):
         return HandWritten(spec.family, url, http2, ctx)

@@ -61,6 +61,10 @@ async def test_verify_true_is_the_default_trust(
 ) -> None:
     monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))  # the default trust, pointed at our CA
     async with AsyncGroq(api_key=TEST_KEY, base_url=_url(tls_server), verify=verify) as client:
+        assert await _http_version(client) == "HTTP/1.1"  # (the default: docs/performance.md)
+    async with AsyncGroq(
+        api_key=TEST_KEY, base_url=_url(tls_server), verify=verify, http2=True
+    ) as client:
         assert await _http_version(client) == "HTTP/2"
 
 

@@ -368,6 +368,13 @@ class ConnectionPool:
         if tls:
             ssl_object = stream.get_extra_info("ssl_object")
             h2 = ssl_object is not None and ssl_object.selected_alpn_protocol() == "h2"
+            if not h2 and not self._http1:
+                with anyio.CancelScope(shield=True):
+                    await stream.aclose()
+                raise httpcore.ConnectError(
+                    "the server did not agree to HTTP/2 (ALPN) and HTTP/1.1 is off (http1=False);"
+                    " with your own ssl.SSLContext, call ctx.set_alpn_protocols(['h2'])"
+                )
         else:
             h2 = self._http2 and not self._http1  # h2c with prior knowledge
         if h2:
