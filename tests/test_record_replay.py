@@ -192,3 +192,26 @@ async def test_upstream_unreachable_is_a_502(tmp_path: Path) -> None:
     assert resp.status == 502
     assert "cannot reach" in json.loads(resp.content)["error"]["message"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_record_the_official_sync_sdk_in_a_thread(tmp_path: Path) -> None:
+    """The recorder serves synchronous clients too (run_in_thread); here the official SDK."""
+    import groq
+
+    upstream = GroqTestServer(api_key=KEY, default=ChatScript("sync words"))
+    with (
+        upstream.run_in_thread(),
+        GroqRecorder(tmp_path, upstream=upstream.base_url).run_in_thread() as rec,
+    ):
+        client = groq.Groq(api_key=KEY, base_url=rec.base_url, max_retries=0)
+        try:
+            c = client.chat.completions.create(model="llama-3.1-8b-instant", messages=MSGS)
+        finally:
+            client.close()
+    assert c.choices[0].message.content == "sync words"
+    (path,) = tmp_path.glob("chat-*.json")
+    assert KEY not in path.read_text()
+    assert (load_recordings(path)[0].status, load_recordings(tmp_path)[0].path) == (
+        200,
+        "/openai/v1/chat/completions",
+    )

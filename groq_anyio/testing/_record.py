@@ -23,10 +23,12 @@ Files are named ``{kind}-{n:04d}.json`` in arrival order (``chat``, ``chat_strea
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime
 import json
 import re
 import ssl
+from collections.abc import Iterator
 from os import PathLike
 from pathlib import Path
 from types import TracebackType
@@ -36,6 +38,7 @@ from ._endpoints._form import parse_form
 from ._exchange import Exchange, HeaderList, RecordedRequest, Reply
 from ._replies import ErrorReply
 from ._server import GroqTestServer
+from ._thread import in_thread
 
 if TYPE_CHECKING:
     import httpcore
@@ -185,6 +188,13 @@ class GroqRecorder:
             if self._pool is not None:
                 await self._pool.aclose()
                 self._pool = None
+
+    @contextlib.contextmanager
+    def run_in_thread(self, *, timeout: float = 10.0) -> Iterator[Self]:
+        """Run the recorder on an asyncio loop in a background thread for the ``with`` block
+        (for synchronous clients, such as the official SDK's ``Groq``)."""
+        with in_thread(self, "Groq recorder", timeout):
+            yield self
 
     async def _forward(self, exchange: Exchange) -> None:
         import httpcore

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import ssl
-import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from os import PathLike
@@ -39,6 +38,7 @@ from ._h2 import PREFACE, H2Connection
 from ._replay import Replay, load_recordings
 from ._replies import ErrorReply
 from ._scenarios import ChatScript, not_found
+from ._thread import in_thread
 
 __all__ = ["GroqTestServer", "ReplyLike", "serve_forever"]
 
@@ -215,39 +215,8 @@ class GroqTestServer:
     @contextlib.contextmanager
     def run_in_thread(self, *, timeout: float = 10.0) -> Iterator[Self]:
         """Run the server on an asyncio loop in a background thread for the ``with`` block."""
-        started = threading.Event()
-        box: dict[str, Any] = {}
-
-        async def main() -> None:
-            async with self:
-                stop = anyio.Event()
-                box["token"] = anyio.lowlevel.current_token()
-                box["stop"] = stop
-                started.set()
-                await stop.wait()
-
-        def target() -> None:
-            try:
-                anyio.run(main, backend="asyncio")
-            except BaseException as exc:  # reported to the caller below
-                box["error"] = exc
-            finally:
-                started.set()
-
-        thread = threading.Thread(target=target, name="GroqTestServer", daemon=True)
-        thread.start()
-        if not started.wait(timeout):
-            raise TimeoutError("the Groq test server did not start in time")
-        if "error" in box:
-            raise RuntimeError("the Groq test server failed to start") from box["error"]
-        try:
+        with in_thread(self, "Groq test server", timeout):
             yield self
-        finally:
-            with contextlib.suppress(Exception):
-                anyio.from_thread.run_sync(box["stop"].set, token=box["token"])
-            thread.join(timeout)
-            if thread.is_alive():
-                logger.warning("the Groq test server thread did not stop within %ss", timeout)
 
     # -- serving -----------------------------------------------------------------------------
 
