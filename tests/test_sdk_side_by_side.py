@@ -307,3 +307,23 @@ def test_sync_clients_agree(threaded_server: GroqTestServer, backend: str) -> No
     problems = compare(sdk, ours, "")
     assert not problems, "\n".join(problems)
     assert sdk["plain_iteration"] == ours["plain_iteration"] == "four five"
+
+
+def test_the_sdk_type_names_exist() -> None:
+    # `from groq.types import X` / `from groq.types.chat import X` become groq_anyio's
+    import groq.types
+    import groq.types.chat
+
+    import groq_anyio.types
+    import groq_anyio.types.chat
+
+    for sdk_module, ours in (
+        (groq.types, groq_anyio.types),
+        (groq.types.chat, groq_anyio.types.chat),
+    ):
+        names = {n for n in dir(sdk_module) if n[:1].isupper()}
+        missing = sorted(n for n in names if not hasattr(ours, n))
+        assert not missing, (sdk_module.__name__, missing)
+    from groq_anyio.types.shared_params import FunctionDefinition
+
+    assert FunctionDefinition.__required_keys__ == frozenset({"name"})

@@ -11,6 +11,19 @@ from __future__ import annotations
 # A new public name goes in both places (and __all__).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from ._aliases import BatchCancelResponse as BatchCancelResponse
+    from ._aliases import BatchCreateParams as BatchCreateParams
+    from ._aliases import BatchCreateResponse as BatchCreateResponse
+    from ._aliases import BatchListResponse as BatchListResponse
+    from ._aliases import BatchRetrieveResponse as BatchRetrieveResponse
+    from ._aliases import EmbeddingCreateParams as EmbeddingCreateParams
+    from ._aliases import FileCreateParams as FileCreateParams
+    from ._aliases import FileCreateResponse as FileCreateResponse
+    from ._aliases import FileDeleteResponse as FileDeleteResponse
+    from ._aliases import FileInfoResponse as FileInfoResponse
+    from ._aliases import FileListResponse as FileListResponse
+    from ._aliases import FunctionParameters as FunctionParameters
+    from ._aliases import ModelListResponse as ModelListResponse
     from .audio import Transcription as Transcription
     from .audio import TranscriptionSegment as TranscriptionSegment
     from .audio import TranscriptionWord as TranscriptionWord
@@ -79,6 +92,7 @@ if TYPE_CHECKING:
     from .chat_param_dicts import (
         ChatCompletionSystemMessageParam as ChatCompletionSystemMessageParam,
     )
+    from .chat_param_dicts import ChatCompletionTokenLogprob as ChatCompletionTokenLogprob
     from .chat_param_dicts import (
         ChatCompletionToolChoiceOptionParam as ChatCompletionToolChoiceOptionParam,
     )
@@ -258,9 +272,23 @@ _LAZY: dict[str, str] = {
     "ChatCompletionSystemMessageParam": "chat_param_dicts",
     "ChatCompletionToolChoiceOptionParam": "chat_param_dicts",
     "ChatCompletionToolMessageParam": "chat_param_dicts",
+    "ChatCompletionTokenLogprob": "chat_param_dicts",
     "ChatCompletionToolParam": "chat_param_dicts",
     "ChatCompletionUserMessageParam": "chat_param_dicts",
     "CompletionCreateParams": "chat_param_dicts",
+    "BatchCancelResponse": "_aliases",
+    "BatchCreateParams": "_aliases",
+    "BatchCreateResponse": "_aliases",
+    "BatchListResponse": "_aliases",
+    "BatchRetrieveResponse": "_aliases",
+    "EmbeddingCreateParams": "_aliases",
+    "FileCreateParams": "_aliases",
+    "FileCreateResponse": "_aliases",
+    "FileDeleteResponse": "_aliases",
+    "FileInfoResponse": "_aliases",
+    "FileListResponse": "_aliases",
+    "FunctionParameters": "_aliases",
+    "ModelListResponse": "_aliases",
     "CompletionCreateParamsNonStreaming": "chat_param_dicts",
     "CompletionCreateParamsStreaming": "chat_param_dicts",
     "CreateEmbeddingResponse": "embeddings",
@@ -401,9 +429,24 @@ __all__ = [
     "ChatCompletionSystemMessageParam",
     "ChatCompletionToolChoiceOptionParam",
     "ChatCompletionToolMessageParam",
+    "ChatCompletionTokenLogprob",
     "ChatCompletionToolParam",
     "ChatCompletionUserMessageParam",
     "CompletionCreateParams",
+    # the official SDK's names for types named otherwise here
+    "BatchCancelResponse",
+    "BatchCreateParams",
+    "BatchCreateResponse",
+    "BatchListResponse",
+    "BatchRetrieveResponse",
+    "EmbeddingCreateParams",
+    "FileCreateParams",
+    "FileCreateResponse",
+    "FileDeleteResponse",
+    "FileInfoResponse",
+    "FileListResponse",
+    "FunctionParameters",
+    "ModelListResponse",
     "CompletionCreateParamsNonStreaming",
     "CompletionCreateParamsStreaming",
     # Audio

@@ -102,6 +102,7 @@ if TYPE_CHECKING:
     from .chat_param_dicts import (
         ChatCompletionSystemMessageParam as ChatCompletionSystemMessageParam,
     )
+    from .chat_param_dicts import ChatCompletionTokenLogprob as ChatCompletionTokenLogprob
     from .chat_param_dicts import (
         ChatCompletionToolChoiceOptionParam as ChatCompletionToolChoiceOptionParam,
     )
@@ -129,6 +130,7 @@ _PARAM_DICTS = frozenset(
         "ChatCompletionSystemMessageParam",
         "ChatCompletionToolChoiceOptionParam",
         "ChatCompletionToolMessageParam",
+        "ChatCompletionTokenLogprob",
         "ChatCompletionToolParam",
         "ChatCompletionUserMessageParam",
         "CompletionCreateParams",
@@ -230,6 +232,7 @@ __all__ = [
     "ChatCompletionSystemMessageParam",
     "ChatCompletionToolChoiceOptionParam",
     "ChatCompletionToolMessageParam",
+    "ChatCompletionTokenLogprob",
     "ChatCompletionToolParam",
     "ChatCompletionUserMessageParam",
     "CompletionCreateParams",

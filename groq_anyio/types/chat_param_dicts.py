@@ -8,10 +8,10 @@ time they are ordinary dicts; the msgspec request Structs (:mod:`.chat_params`) 
 the same places.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypeAlias, TypedDict
+
+from .chat_completion import TokenLogprob as ChatCompletionTokenLogprob
 
 __all__ = [
     "CompletionCreateParams",
@@ -37,6 +37,7 @@ __all__ = [
     "ChatCompletionSystemMessageParam",
     "ChatCompletionToolChoiceOptionParam",
     "ChatCompletionToolMessageParam",
+    "ChatCompletionTokenLogprob",
     "ChatCompletionToolParam",
     "ChatCompletionUserMessageParam",
     "FunctionDefinition",

@@ -1,0 +1,56 @@
+"""The official SDK's names for types that are named otherwise here, and its ``*CreateParams``
+TypedDicts of batches, embeddings and files, so that ``from groq.types import X`` becomes
+``from groq_anyio.types import X``. Loaded on first use of one of these names."""
+
+from collections.abc import Sequence
+from typing import Any, Literal, Required, TypedDict
+
+from .batches import Batch, BatchList
+from .chat_param_dicts import FunctionParameters
+from .files import FileDeleted, FileList, FileObject
+from .models import ModelList
+
+__all__ = [
+    "BatchCancelResponse",
+    "BatchCreateParams",
+    "BatchCreateResponse",
+    "BatchListResponse",
+    "BatchRetrieveResponse",
+    "EmbeddingCreateParams",
+    "FileCreateParams",
+    "FileCreateResponse",
+    "FileDeleteResponse",
+    "FileInfoResponse",
+    "FileListResponse",
+    "FunctionParameters",
+    "ModelListResponse",
+]
+
+BatchCreateResponse = Batch
+BatchRetrieveResponse = Batch
+BatchCancelResponse = Batch
+BatchListResponse = BatchList
+FileCreateResponse = FileObject
+FileInfoResponse = FileObject
+FileDeleteResponse = FileDeleted
+FileListResponse = FileList
+ModelListResponse = ModelList
+
+
+class BatchCreateParams(TypedDict, total=False):
+    completion_window: Required[str]
+    endpoint: Required[Literal["/v1/chat/completions"]]
+    input_file_id: Required[str]
+    metadata: dict[str, str] | None
+
+
+class EmbeddingCreateParams(TypedDict, total=False):
+    input: Required[str | Sequence[str]]
+    model: Required[str]
+    encoding_format: Literal["float", "base64"]
+    user: str | None
+
+
+class FileCreateParams(TypedDict, total=False):
+    file: Required[Any]
+    purpose: Required[Literal["batch"]]
