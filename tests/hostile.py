@@ -212,6 +212,8 @@ class RawServer:
         #: set by handlers to switch from the hostile part to the well-behaved continuation
         self.hostile = True
         self.state: dict[str, Any] = {}
+        #: HTTP/2 protocol violations by the client the server saw (it closed the connection)
+        self.protocol_errors: list[str] = []
         self._tg: anyio.abc.TaskGroup | None = None
 
     @property
@@ -373,8 +375,10 @@ class H2Peer:
             return False
         try:
             events = self.h2.receive_data(data)
-        except h2.exceptions.ProtocolError:
-            # the client sent garbage (e.g. the rest of a half-written frame): go away
+        except h2.exceptions.ProtocolError as exc:
+            # the client broke the protocol (e.g. sent the rest of a half-written frame, or
+            # opened more streams than allowed): say so in the server's record, go away
+            self.conn.server.protocol_errors.append(repr(exc))
             self.closed = True
             try:
                 self.h2.close_connection(error_code=1)

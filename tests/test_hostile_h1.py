@@ -31,7 +31,12 @@ from .hostile import MODEL, MSGS, Conn, RawServer, serve_h1_well, sse_body
 
 pytestmark = pytest.mark.anyio
 
-MODES = [pytest.param("plain", id="plain"), pytest.param("tls", id="tls")]
+#: plain TCP with each HTTP/1.1 parser, and TLS with the default one
+MODES = [
+    pytest.param("plain", id="plain"),
+    pytest.param("plain-h11", id="plain-h11"),
+    pytest.param("tls", id="tls"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +71,7 @@ class Env:
         kw.setdefault("retry", RetryPolicy(initial_delay=0.0, jitter=0.0))
         if self.mode == "tls":
             kw["verify"] = self.client_ctx
+        kw["http1_parser"] = "h11" if self.mode.endswith("-h11") else "httptools"
         return AsyncGroq(api_key=TEST_KEY, base_url=server.base_url, http2=False, **kw)
 
 

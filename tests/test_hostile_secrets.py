@@ -30,8 +30,8 @@ from .hostile import MODEL, MSGS, Conn, H2Peer, RawServer, find_secret
 
 pytestmark = pytest.mark.anyio
 
-#: HTTP/1.1 over plain TCP and TLS, HTTP/2 over h2c and TLS
-MODES = ["h1", "h1-tls", "h2c", "h2-tls"]
+#: HTTP/1.1 over plain TCP (httptools, h11) and TLS, HTTP/2 over h2c and TLS
+MODES = ["h1", "h1-h11", "h1-tls", "h2c", "h2-tls"]
 BIG = "x" * (8 << 20)
 
 
@@ -65,10 +65,14 @@ async def serve(
         kw: dict[str, Any] = {"max_retries": 0}
         if tls:
             kw["verify"] = contexts["client"]
+        if mode.startswith("h2"):
+            kw["http2"] = True
         if mode == "h2c":
             kw["http1"] = False
-        if mode == "h1":
+        if mode in ("h1", "h1-h11"):
             kw["http2"] = False
+        if mode.startswith("h1"):
+            kw["http1_parser"] = "h11" if mode == "h1-h11" else "httptools"
         async with AsyncGroq(api_key=TEST_KEY, base_url=srv.base_url, **kw) as client:
             yield srv, client
 
