@@ -107,7 +107,7 @@ async def test_write_timeout_keeps_key_out_of_traceback_frames(
                 await client.chat.completions.create(
                     model="hostile-test-model",  # (no client-side context-window check)
                     messages=[{"role": "user", "content": BIG}],
-                    timeout=Timeout(total=15.0, write=0.5),
+                    timeout=Timeout(total=4.0, write=0.5),  # (asyncio: buffered, ends at total)
                 )
     leaks = find_secret(info.value, TEST_KEY)
     assert leaks == []
