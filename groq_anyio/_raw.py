@@ -39,6 +39,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 from ._client import AsyncGroq
+from ._config import DEFAULT_RESPONSE_LIMITS as _LIMITS
 from ._errors import APIError, GroqError
 from ._response_base import ResponseMeta
 
@@ -144,7 +145,7 @@ class _CaptureClient(AsyncGroq):
                     )
                 return raw, None
             if self._body is None:
-                self._body = await raw.read()
+                self._body = await raw.read(self._config.response_limits.json_body)
             return raw, self._body
         opened = mode == "open"
         raw, data = await super()._send(
@@ -316,7 +317,10 @@ class APIResponse(ResponseMeta, Generic[T]):
                 "this response's body belongs to its parsed value (a stream or a download)"
             )
         self._consumed = True
-        self._body = await self._raw.read()
+        call = self._call
+        # (bounded like every whole-body read: ResponseLimits.json_body of the call's client)
+        limits = call._client._config.response_limits if call is not None else _LIMITS
+        self._body = await self._raw.read(limits.json_body)
         return self._body
 
     async def text(self) -> str:
@@ -325,7 +329,13 @@ class APIResponse(ResponseMeta, Generic[T]):
     async def json(self) -> Any:
         import json
 
-        return json.loads(await self.read())
+        data = await self.read()
+        try:
+            return json.loads(data)
+        except (ValueError, RecursionError) as exc:  # (JSONDecodeError is a ValueError)
+            from .resources._common import invalid_response
+
+            raise invalid_response(self._raw, data, "JSON", exc) from None
 
     def _track(self, gen: Any) -> Any:
         self._gens.append(gen)

@@ -249,6 +249,21 @@ async def test_download_read_is_bounded_but_write_to_file_is_not(
             assert size > 20_000
 
 
+async def test_raw_and_streaming_responses_are_bounded(server: GroqTestServer) -> None:
+    big = b'{"object":"list","data":[],"x":"' + b"a" * 50_000 + b'"}'
+    server.push(RawReply(200, JSON, big), RawReply(200, JSON, big), RawReply(200, JSON, _DEEP))
+    async with _client(server, response_limits=ResponseLimits(json_body=10_000)) as client:
+        with pytest.raises(g.ResponseTooLargeError):
+            await client.with_raw_response.models.list()
+        async with client.with_streaming_response.models.list() as response:
+            with pytest.raises(g.ResponseTooLargeError):
+                await response.read()
+    async with _client(server) as client:
+        async with client.with_streaming_response.models.list() as response:
+            with pytest.raises(g.APIResponseValidationError):
+                await response.json()
+
+
 def test_response_limits_are_validated() -> None:
     with pytest.raises(g.InvalidParameterError, match=r"response_limits\.json_body"):
         ResponseLimits(json_body=0)
