@@ -348,8 +348,9 @@ class ResilienceState:
         self.rate_limit_wait = rate_limit_wait
         self.max_concurrent_requests = max_concurrent_requests
         self.max_open_streams = max_open_streams
-        self._request_limiter: anyio.CapacityLimiter | None = None
-        self._stream_limiter: anyio.CapacityLimiter | None = None
+        #: (the event loop it belongs to, the limiter)
+        self._request_limiter: tuple[object, anyio.CapacityLimiter] | None = None
+        self._stream_limiter: tuple[object, anyio.CapacityLimiter] | None = None
         #: cancel scopes of the calls in flight (cancelled when the client closes)
         self.scopes: set[anyio.CancelScope] = set()
         #: the streams handed out (closing the client closes those still open)
@@ -368,17 +369,26 @@ class ResilienceState:
             self.breaker.clock = clock
 
     def request_limiter(self) -> anyio.CapacityLimiter | None:
-        """The limiter of requests in flight (built on first use, inside the event loop)."""
-        limiter = self._request_limiter
-        if limiter is None and self.max_concurrent_requests is not None:
-            limiter = self._request_limiter = anyio.CapacityLimiter(self.max_concurrent_requests)
+        """The limiter of requests in flight (built on first use, inside the event loop; a
+        client used in another event loop gets a new one there, as it gets new connections)."""
+        if self.max_concurrent_requests is None:
+            return None
+        token, limiter = self._request_limiter or (None, None)
+        current = _loop_token()
+        if limiter is None or token is not current:
+            limiter = anyio.CapacityLimiter(self.max_concurrent_requests)
+            self._request_limiter = (current, limiter)
         return limiter
 
     def stream_limiter(self) -> anyio.CapacityLimiter | None:
-        """The limiter of open streams (built on first use)."""
-        limiter = self._stream_limiter
-        if limiter is None and self.max_open_streams is not None:
-            limiter = self._stream_limiter = anyio.CapacityLimiter(self.max_open_streams)
+        """The limiter of open streams (built on first use, per event loop)."""
+        if self.max_open_streams is None:
+            return None
+        token, limiter = self._stream_limiter or (None, None)
+        current = _loop_token()
+        if limiter is None or token is not current:
+            limiter = anyio.CapacityLimiter(self.max_open_streams)
+            self._stream_limiter = (current, limiter)
         return limiter
 
     async def close(self, grace: float = 1.0) -> None:
@@ -406,3 +416,10 @@ class ResilienceState:
         """A call in flight during ``close()`` has finished unwinding."""
         if not self.scopes and self._drained is not None:
             self._drained.set()
+
+
+def _loop_token() -> object:
+    """The running event loop's identity (the transport's; imported once a client exists)."""
+    from ._transport._backends import loop_token
+
+    return loop_token()

@@ -321,8 +321,7 @@ def test_uvloop_runs_the_asyncio_backend() -> None:
                 async with _client(server.port, parser, "auto") as client:
                     for _ in range(3):
                         ids.append((await client.models.list()).data[0].id)
-                    stream = client._transport._pool._entries  # one connection, reused
-                    assert len(stream) == 1
+                    assert client.pool_stats().connections == 1  # one connection, reused
             tg.cancel_scope.cancel()
         return ids
 

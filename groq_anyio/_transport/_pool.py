@@ -289,6 +289,22 @@ class ConnectionPool:
             self._waiters.popleft().set()
         await self._close_pending()
 
+    def retire(self) -> None:
+        """Drop every connection now, without awaiting: for the pool of an event loop that has
+        ended (or is evicted), whose connections cannot be closed through their loop."""
+        self._closed = True
+        conns = [e.conn for e in self._entries if e.conn is not None] + self._to_close
+        self._entries.clear()
+        self._idle.clear()
+        self._shared.clear()
+        self._waiters.clear()
+        self._to_close = []
+        for conn in conns:
+            stream = getattr(conn, "_stream", None) or getattr(conn, "_network_stream", None)
+            discard = getattr(stream, "discard", None)
+            if discard is not None:
+                discard()
+
     # -- opening connections --------------------------------------------------------------------
 
     async def _open(self, entry: _Entry, request: httpcore.Request) -> _Connection | None:

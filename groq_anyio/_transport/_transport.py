@@ -26,6 +26,7 @@ from .._errors import (
 )
 from .._version import __version__
 from ._h1 import available_parser
+from ._loops import LoopPools
 from ._pool import ConnectionPool, PooledStream, PoolStats
 from ._request import build_request
 from ._scrub import scrub
@@ -210,19 +211,20 @@ class Transport:
         if config.scheme == "https":
             ssl_context = create_ssl_context(http1=config.http1, http2=config.http2, verify=verify)
         self.ssl_context = ssl_context
-        self._pool = ConnectionPool(
-            origin=httpcore.Origin(scheme, host, config.port),
-            ssl_context=ssl_context,
-            http1=config.http1,
+        pool_options: dict[str, Any] = {
+            "origin": httpcore.Origin(scheme, host, config.port),
+            "ssl_context": ssl_context,
+            "http1": config.http1,
             # h2c needs prior knowledge: only when HTTP/1.1 is switched off
-            http2=config.http2 and (config.scheme == "https" or not config.http1),
-            max_connections=config.max_connections,
-            max_keepalive_connections=config.max_keepalive_connections,
-            keepalive_expiry=config.keepalive_expiry,
-            network_backend=network_backend or config.network_backend,
-            http1_parser=available_parser(config.http1_parser),
-            max_header_bytes=config.response_limits.header_block or (1 << 62),
-        )
+            "http2": config.http2 and (config.scheme == "https" or not config.http1),
+            "max_connections": config.max_connections,
+            "max_keepalive_connections": config.max_keepalive_connections,
+            "keepalive_expiry": config.keepalive_expiry,
+            "network_backend": network_backend or config.network_backend,
+            "http1_parser": available_parser(config.http1_parser),
+            "max_header_bytes": config.response_limits.header_block or (1 << 62),
+        }
+        self._pools = LoopPools(lambda: ConnectionPool(**pool_options))
         default_port = 443 if config.scheme == "https" else 80
         host_header = b"[" + host + b"]" if b":" in host else host
         if config.port != default_port:
@@ -285,7 +287,7 @@ class Transport:
         return self._closed
 
     def pool_stats(self) -> PoolStats:
-        return self._pool.stats()
+        return self._pools.latest().stats()
 
     async def send(
         self,
@@ -309,7 +311,7 @@ class Transport:
         extensions = {"timeout": phase_limits}
         request = build_request(method, url, headers, body, extensions)
         try:
-            response = await self._pool.send(
+            response = await self._pools.current().send(
                 request, limits["pool"], resendable=isinstance(body, bytes)
             )
         except Exception as exc:
@@ -340,7 +342,7 @@ class Transport:
 
     async def aclose(self) -> None:
         self._closed = True
-        await self._pool.aclose()
+        await self._pools.aclose()
 
 
 def now_ns() -> int:

@@ -9,11 +9,13 @@ backend, anything else the generic anyio backend, which can also be asked for by
 from __future__ import annotations
 
 import ssl
-from typing import Protocol
+import sys
+from asyncio import _get_running_loop
+from typing import Any, Protocol
 
 from ._base import BaseStream
 
-__all__ = ["BACKEND_NAMES", "Backend", "BaseStream", "get_backend"]
+__all__ = ["BACKEND_NAMES", "Backend", "BaseStream", "get_backend", "loop_alive", "loop_token"]
 
 BACKEND_NAMES = ("auto", "asyncio", "trio", "anyio")
 
@@ -73,3 +75,39 @@ def get_backend(name: str = "auto") -> Backend:
         raise ValueError(f"unknown network backend {name!r}; one of {', '.join(BACKEND_NAMES)}")
     _cache[name] = backend
     return backend
+
+
+def loop_token() -> object:
+    """The identity of the running event loop: the asyncio loop, or the trio run's token
+    (``None`` outside any loop)."""
+    loop = _get_running_loop()
+    if loop is not None:
+        return loop
+    trio: Any = sys.modules.get("trio")
+    if trio is not None:
+        try:
+            return trio.lowlevel.current_trio_token()
+        except RuntimeError:
+            pass
+    return None
+
+
+def loop_alive(token: object) -> bool:
+    """Whether the loop of ``token`` (from :func:`loop_token`) may still run."""
+    if token is None:
+        return True
+    is_closed = getattr(token, "is_closed", None)
+    if is_closed is not None:  # an asyncio loop
+        return not is_closed()
+    trio: Any = sys.modules.get("trio")
+    if trio is None:  # pragma: no cover - a trio token without trio
+        return False
+    try:
+        token.run_sync_soon(_nothing)  # type: ignore[attr-defined]
+    except trio.RunFinishedError:
+        return False
+    return True
+
+
+def _nothing() -> None:
+    pass

@@ -74,6 +74,13 @@ class AnyioStream(BaseStream):
         # the shield deferred any cancellation of the caller: deliver it now
         await anyio.lowlevel.checkpoint_if_cancelled()
 
+    def discard(self) -> None:
+        try:
+            if self._sock is not None:
+                self._sock.close()
+        except Exception:  # pragma: no cover
+            pass
+
     async def _abort(self) -> None:
         with anyio.CancelScope(shield=True):
             await anyio.aclose_forcefully(self._stream)

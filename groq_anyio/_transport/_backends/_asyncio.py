@@ -302,6 +302,21 @@ class AsyncioStream(BaseStream, asyncio.Protocol):
         if transport is not None and not transport.is_closing():
             transport.close()
 
+    def discard(self) -> None:
+        transport = self._transport
+        if transport is None or self._lost:
+            return
+        try:
+            transport.abort()
+            return
+        except RuntimeError:  # its loop is closed: close the socket itself
+            pass
+        sock = transport.get_extra_info("socket")
+        try:
+            getattr(sock, "_sock", sock).close()  # (asyncio's TransportSocket wraps it)
+        except Exception:  # pragma: no cover - a loop without a socket we can close
+            pass
+
     def abort(self) -> None:
         """Close at once, dropping unsent bytes (a connection that cannot be trusted)."""
         transport = self._transport

@@ -83,6 +83,9 @@ class BaseStream(httpcore.AsyncNetworkStream):
     async def _close(self) -> None:
         raise NotImplementedError
 
+    def discard(self) -> None:
+        """Close the socket at once, without the event loop (whose loop has ended)."""
+
     # -- push interface (HTTP/1.1) ----------------------------------------------------------------
 
     def set_receiver(self, receiver: Receiver | None) -> None:

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import os
 import socket as _stdlib_socket
 import ssl
 from typing import Any
@@ -90,6 +91,17 @@ class TrioStream(BaseStream):
             raise httpcore.WriteError(str(exc) or type(exc).__name__) from exc
         self._abort()
         raise httpcore.WriteTimeout(f"could not send within {timeout} s")
+
+    def discard(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._sock.close()
+        except RuntimeError:  # outside its trio run (which has ended): close the descriptor
+            fd = self._sock.detach()
+            if fd >= 0:
+                os.close(fd)
 
     def _abort(self) -> None:
         if not self._closed:
