@@ -151,7 +151,9 @@ async def test_canary_plain_tcp(
     capfd: pytest.CaptureFixture[str],
     protocol: str,
 ) -> None:
-    kw: dict[str, Any] = {"http2": False} if protocol == "http1" else {"http1": False}
+    kw: dict[str, Any] = (
+        {"http2": False} if protocol == "http1" else {"http1": False, "http2": True}
+    )
     await _exercise(plain_server, **kw)
     versions = set(plain_server.http_versions)
     assert versions == ({"HTTP/1.1"} if protocol == "http1" else {"HTTP/2"})
@@ -199,7 +201,7 @@ async def test_canary_would_see_a_leak(
     assert removed
     try:
         async with AsyncGroq(
-            api_key=KEY, base_url=plain_server.base_url, http1=False, max_retries=0
+            api_key=KEY, base_url=plain_server.base_url, http1=False, http2=True, max_retries=0
         ) as c:
             await c.chat.completions.create(model=MODEL, messages=MESSAGES)
     finally:
