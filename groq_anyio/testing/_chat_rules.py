@@ -167,9 +167,7 @@ def _schema_problem(body: dict[str, Any]) -> ErrorReply | None:
     return None
 
 
-def reject_chat(
-    body: dict[str, Any], server: GroqTestServer, default_model: str | None
-) -> ErrorReply | None:
+def reject_chat(body: dict[str, Any], server: GroqTestServer) -> ErrorReply | None:
     """The error reply Groq would give ``body`` on ``server``, or ``None`` (see the module)."""
     if not server.strict:
         return None

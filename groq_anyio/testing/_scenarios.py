@@ -198,7 +198,7 @@ class ChatScript(Reply, frozen=True):
             await ErrorReply(400, problem).respond(exchange)
             return
         assert isinstance(body, dict)
-        rejection = reject_chat(body, exchange.server, self.model)
+        rejection = reject_chat(body, exchange.server)
         if rejection is not None:
             await rejection.respond(exchange)
             return
