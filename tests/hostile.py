@@ -271,15 +271,16 @@ class RawServer:
             await conn.aclose()
 
 
-def known_failure(request: Any, item: str, *, when: bool = True) -> None:
+def known_failure(request: Any, item: str, *, when: bool = True, strict: bool = True) -> None:
     """Mark the running test ``xfail(strict=True)`` for an issue-10 item that the transport
     does not pass yet (only where it fails: ``when``). Remove the call when the fix lands; a
-    fixed test whose mark stays fails (XPASS strict). ``GROQ_HOSTILE_NO_XFAIL=1`` ignores every
+    fixed test whose mark stays fails (XPASS strict). ``strict=False`` only where the failure
+    depends on timing (it shows as XFAIL or XPASS). ``GROQ_HOSTILE_NO_XFAIL=1`` ignores every
     mark, to see what passes now."""
     if when and not os.environ.get("GROQ_HOSTILE_NO_XFAIL"):
         import pytest
 
-        request.node.add_marker(pytest.mark.xfail(reason=f"issue 10: {item}", strict=True))
+        request.node.add_marker(pytest.mark.xfail(reason=f"issue 10: {item}", strict=strict))
 
 
 # -- HTTP/2 ------------------------------------------------------------------------------------

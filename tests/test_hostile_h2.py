@@ -291,7 +291,9 @@ async def test_two_settings_at_start_100_then_1(
         request,
         "two SETTINGS at start (100, then 1): on trio the client opens a second stream "
         "after acknowledging MAX_CONCURRENT_STREAMS=1 (the server sees TooManyStreamsError)",
-        when=backend_name(anyio_backend) == "trio" and not (env.mode == "tls" and warm),
+        when=backend_name(anyio_backend) == "trio",
+        # over TLS after a warm-up the violation depends on timing (seen in 1 run of 4)
+        strict=not (env.mode == "tls" and warm),
     )
 
     async def handler(conn: Conn) -> None:
