@@ -106,10 +106,19 @@ async def _rotating_key() -> str:
     return ROTATED
 
 
+async def _log_hook(message: Any) -> None:
+    """An application's event hook that logs what it sees (headers included)."""
+    headers = getattr(message, "headers", None)
+    logging.getLogger("app.hooks").debug("hook saw %r %r", message, dict(headers or {}))
+
+
 async def _exercise(server: GroqTestServer, **client_kw: Any) -> None:
-    """Plain, streamed, error and retried calls (and one with a callable key)."""
+    """Plain, streamed, error and retried calls (and one with a callable key), with hooks."""
     server.push(ErrorReply(503, headers={"retry-after": "0"}))  # retried
-    async with AsyncGroq(api_key=KEY, base_url=server.base_url, max_retries=2, **client_kw) as c:
+    hooks = {"request": [_log_hook], "response": [_log_hook]}
+    async with AsyncGroq(
+        api_key=KEY, base_url=server.base_url, max_retries=2, event_hooks=hooks, **client_kw
+    ) as c:
         await c.chat.completions.create(model=MODEL, messages=MESSAGES)  # (503, then 200)
         await c.chat.completions.create(model=MODEL, messages=MESSAGES)
         stream = await c.chat.completions.create(model=MODEL, messages=MESSAGES, stream=True)
@@ -120,8 +129,13 @@ async def _exercise(server: GroqTestServer, **client_kw: Any) -> None:
         with pytest.raises(AuthenticationError):
             await c.chat.completions.create(model=MODEL, messages=MESSAGES)
         await c.models.list()
+        await c.embeddings.create(model="nomic-embed-text-v1.5", input="hello")
     async with AsyncGroq(
-        api_key=_rotating_key, base_url=server.base_url, max_retries=0, **client_kw
+        api_key=_rotating_key,
+        base_url=server.base_url,
+        max_retries=0,
+        event_hooks=hooks,
+        **client_kw,
     ) as c:
         await c.chat.completions.create(model=MODEL, messages=MESSAGES)
         stream = await c.chat.completions.create(model=MODEL, messages=MESSAGES, stream=True)
@@ -162,7 +176,10 @@ async def test_canary_plain_tcp(
     out, err = capfd.readouterr()
     _assert_no_secret(text + out + err, KEY, ROTATED)
     names = {r.name for r in debug_logging.records}
-    assert {"groq_anyio.http", "groq_anyio.stream", "groq_anyio.resilience"} <= names
+    assert {"groq_anyio.http", "groq_anyio.stream", "groq_anyio.resilience", "app.hooks"} <= names
+    assert any(
+        "<redacted>" in r.getMessage() for r in debug_logging.records if r.name == "app.hooks"
+    )
     if protocol == "h2c":
         # the header blocks were logged, with their contents redacted
         hpack_lines = [r for r in debug_logging.records if r.name.startswith("hpack")]
