@@ -79,6 +79,8 @@ class Adapter:
 class GroqAnyio(Adapter):
     #: what ``parser`` was asked and what happened to it (echoed in the result)
     parser_note = ""
+    #: the HTTP version a warm-up stream was answered with (``version_check``)
+    http_version = ""
 
     def __init__(self, url: str, http2: bool, ctx: ssl.SSLContext | None, parser: str) -> None:
         from groq_anyio import AsyncGroq
@@ -123,6 +125,8 @@ class GroqAnyio(Adapter):
             extra_headers=WARM if warm else None,
         )
         async with stream:
+            if warm:
+                self.http_version = str(getattr(stream, "http_version", "?"))
             async for chunk in stream:
                 if not n and mark is not None:
                     mark.append(perf_counter())
@@ -130,6 +134,11 @@ class GroqAnyio(Adapter):
                 if chunk.choices:
                     chunk.choices[0].delta.content  # noqa: B018
         return n
+
+    async def version_check(self) -> str:
+        """One more (warm-up) stream after the measured loop: the HTTP version it got."""
+        await self.consume(warm=True)
+        return self.http_version
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -492,7 +501,10 @@ def main() -> None:
         if isinstance(adapter, GroqAnyio) and adapter.parser_note:
             notes["parser"] = adapter.parser_note
         try:
-            return await runner(adapter, sizes)
+            result = await runner(adapter, sizes)
+            if isinstance(adapter, GroqAnyio):  # after the measured loop: costs it nothing
+                result["http_version"] = await adapter.version_check()
+            return result
         finally:
             await adapter.aclose()
 

@@ -13,7 +13,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
-from _common import CLIENTS, COMPARE_CLIENTS, OURS
+from _common import CLIENTS, COMPARE_CLIENTS, OURS, SCENARIOS
 
 X = "\u00d7"  # multiplication sign
 EN = "\u2013"  # en dash
@@ -280,7 +280,29 @@ def summarise(
         for client in COMPARE_CLIENTS
         if client in clients
     }
-    return {"metrics": table, "targets": verdicts, "compare": compare}
+    return {
+        "metrics": table,
+        "targets": verdicts,
+        "compare": compare,
+        "protocol_problems": protocol_problems(raw),
+    }
+
+
+def protocol_problems(raw: dict[str, Any]) -> list[str]:
+    """Runs answered over another HTTP version than their scenario asks for (groq_anyio reports
+    the version of a stream after its measured loop)."""
+    out = []
+    for name, by_client in raw.items():
+        sc = SCENARIOS.get(name)
+        if sc is None:
+            continue
+        want = "HTTP/2" if sc.http2 else "HTTP/1.1"
+        for client, runs in by_client.items():
+            got = {str(r["http_version"]) for r in runs if r.get("http_version")}
+            wrong = sorted(v for v in got if not v.startswith(want))
+            if wrong:
+                out.append(f"{name} / {client}: answered over {', '.join(wrong)}, not {want}")
+    return out
 
 
 def _values(raw: dict[str, Any], scenario: str, client: str, key: str) -> list[float]:
@@ -433,8 +455,10 @@ def render_markdown(
         for m in METRICS
         if (row := metrics[f"{m.scenario}:{m.key}"])["problems"]
     ]
-    if problems:
+    wrong_protocol = summary.get("protocol_problems") or []
+    if problems or wrong_protocol:
         lines += ["", "Problems seen:", ""]
+        lines += [f"- {p}" for p in wrong_protocol]
         seen = set()
         for m, probs in problems:
             for client, errs in probs.items():
