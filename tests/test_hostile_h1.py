@@ -27,7 +27,7 @@ from groq_anyio import AsyncGroq, CircuitBreakerConfig, RetryPolicy
 from groq_anyio._validation import validate_header_value
 
 from .conftest import TEST_KEY
-from .hostile import MODEL, MSGS, Conn, RawServer, serve_h1_well, sse_body
+from .hostile import MODEL, MSGS, Conn, RawServer, known_failure, serve_h1_well, sse_body
 
 pytestmark = pytest.mark.anyio
 
@@ -375,3 +375,53 @@ async def test_h1_well_behaved_baseline(env: Env) -> None:
                 assert await chat_stream(client) == "one two three "
             assert srv.posts() == 2
             assert srv.connections == 1
+
+
+# -- a peer that stops reading -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("http2", [False, True], ids=["http1", "h2c"])
+async def test_write_limit_holds_when_the_peer_stops_reading(
+    anyio_backend: Any, http2: bool, request: pytest.FixtureRequest
+) -> None:
+    """The server takes the request head and never reads again; the call has no total deadline
+    and no read limit, only ``write=0.5``: the write limit ends it (APITimeoutError) instead of
+    the body sitting in a buffer forever."""
+    from .hostile import H2Peer
+
+    backend = anyio_backend[0] if isinstance(anyio_backend, tuple) else anyio_backend
+    known_failure(
+        request,
+        "asyncio backend: the write limit does not end a call whose peer stopped reading; "
+        "the client waits for the response while the body sits unsent in the transport's "
+        "buffer (forever with read=None)",
+        when=backend == "asyncio",
+    )
+
+    async def handler(conn: Conn) -> None:
+        if http2:
+            peer = H2Peer(conn)
+            await peer.handshake(initial_window_size=2**31 - 1)
+            peer.h2.increment_flow_control_window(2**31 - 1 - 65535)
+            await peer.flush()
+            await peer.next_headers()
+        else:
+            await conn.receive(1024)
+        await anyio.sleep_forever()
+
+    async with RawServer(handler, rcvbuf=1 << 16) as srv:
+        kw: dict[str, Any] = {"http1": False, "http2": True} if http2 else {"http2": False}
+        async with AsyncGroq(
+            api_key=TEST_KEY,
+            base_url=srv.base_url,
+            max_retries=0,
+            circuit_breaker=None,
+            timeout=g.Timeout(total=None, connect=5.0, read=None, write=0.5),
+            **kw,
+        ) as client:
+            with anyio.fail_after(5):
+                with pytest.raises(g.APITimeoutError):
+                    await client.chat.completions.create(
+                        model="hostile-test-model",
+                        messages=[{"role": "user", "content": "x" * (8 << 20)}],
+                    )
