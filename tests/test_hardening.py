@@ -447,7 +447,11 @@ def _deep_object(key: str) -> bytes:
 
 
 async def test_nested_json_in_a_200_body(server: GroqTestServer) -> None:
-    server.push(RawReply(200, JSON, _deep_object("choices")), RawReply(200, JSON, _DEEP))
+    # (in a field the type does not know: skipping it recurses as deep as the nesting goes)
+    server.push(
+        RawReply(200, JSON, b'{"id":"c","choices":[],"x":' + _DEEP + b"}"),
+        RawReply(200, JSON, b'{"object":"list","data":[],"x":' + _DEEP + b"}"),
+    )
     async with _client(server) as client:
         with pytest.raises(g.APIResponseValidationError):
             await client.chat.completions.create(model=MODEL, messages=MSGS)
@@ -484,8 +488,10 @@ async def test_nested_json_in_an_error_body(server: GroqTestServer) -> None:
     "event",
     [
         b"event: error\ndata: " + _deep_object("error") + b"\n\n",
-        b"data: " + _deep_object("error") + b"\n\n",
-        b"data: " + _deep_object("x_groq") + b"\n\n",
+        b'data: {"error":{"message":"m","x":' + _DEEP + b"}}\n\n",
+        b'data: {"id":"c","object":"x","created":1,"model":"m","choices":[],"x":'
+        + _DEEP
+        + b"}\n\n",
     ],
     ids=["event-error", "data-error", "chunk-field"],
 )
@@ -511,8 +517,8 @@ async def test_nested_json_in_a_responses_stream(server: GroqTestServer) -> None
 @pytest.mark.parametrize(
     "result",
     [
-        _DEEP,
-        b'{"id":"batch_req_1","custom_id":"a","response":' + _DEEP + b"}",
+        b'{"id":"batch_req_1","custom_id":"a","x":' + _DEEP + b"}",
+        b'{"id":"batch_req_1","custom_id":"a","response":{"status_code":200,"x":' + _DEEP + b"}}",
         b'{"id":"batch_req_1","custom_id":"a","response":{"status_code":200,"body":'
         + _DEEP
         + b"}}",
@@ -631,7 +637,14 @@ def test_nested_and_random_events_through_a_real_stream() -> None:
 
 
 @pytest.mark.parametrize(
-    "reset", ["1e17h", "100000h", "2562047h47m16.854775808s", "99999999999999999999s"]
+    "reset",
+    [
+        "100000000000000000h",  # 1e17 hours: past Go's int64 nanoseconds
+        "1e17h",
+        "100000h",  # a valid Go duration, but no rate-limit window lasts 11 years
+        "2562047h47m16.854775808s",
+        "99999999999999999999s",
+    ],
 )
 async def test_an_absurd_rate_limit_reset_does_not_stop_later_calls(
     server: GroqTestServer, reset: str
