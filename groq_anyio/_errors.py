@@ -121,6 +121,11 @@ class APIError(GroqError):
         #: 0 when the call failed before sending anything, e.g. on an open circuit)
         self.attempts = 1
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled as its attributes (a worker process, a task queue): the subclasses'
+        # keyword-only constructors cannot be called again with ``args`` alone
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
+
     def __str__(self) -> str:
         parts = [self.message]
         if self.status_code is not None:
@@ -130,6 +135,14 @@ class APIError(GroqError):
         if self.request_id:
             parts.append(f"(request_id={self.request_id})")
         return " ".join(parts)
+
+
+def _restore(cls: type[APIError], args: tuple[Any, ...], state: dict[str, Any]) -> APIError:
+    """Unpickle an :class:`APIError` (see ``APIError.__reduce__``) without calling ``__init__``."""
+    err = cls.__new__(cls)
+    err.args = args
+    err.__dict__.update(state)
+    return err
 
 
 class APIConnectionError(APIError):

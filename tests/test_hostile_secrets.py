@@ -176,6 +176,9 @@ async def test_401_echoing_the_key_is_masked(
         assert TEST_KEY not in shown
     assert TEST_KEY not in exc.response.text
     assert TEST_KEY.encode() not in pickle.dumps(exc)
+    back = pickle.loads(pickle.dumps(exc))  # (a worker process, a task queue)
+    assert type(back) is type(exc) and back.status_code == 401
+    assert back.message == exc.message and dict(back.headers) == dict(exc.headers)
     assert find_secret(exc, TEST_KEY) == []
     assert "www-authenticate" in exc.headers  # masked, not dropped
 
