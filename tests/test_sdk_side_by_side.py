@@ -312,14 +312,17 @@ def test_sync_clients_agree(threaded_server: GroqTestServer, backend: str) -> No
 def test_the_sdk_type_names_exist() -> None:
     # `from groq.types import X` / `from groq.types.chat import X` become groq_anyio's
     import groq.types
+    import groq.types.audio
     import groq.types.chat
 
     import groq_anyio.types
+    import groq_anyio.types.audio
     import groq_anyio.types.chat
 
     for sdk_module, ours in (
         (groq.types, groq_anyio.types),
         (groq.types.chat, groq_anyio.types.chat),
+        (groq.types.audio, groq_anyio.types.audio),
     ):
         names = {n for n in dir(sdk_module) if n[:1].isupper()}
         missing = sorted(n for n in names if not hasattr(ours, n))

@@ -24,6 +24,9 @@ __all__ = [
     "FileListResponse",
     "FunctionParameters",
     "ModelListResponse",
+    "SpeechCreateParams",
+    "TranscriptionCreateParams",
+    "TranslationCreateParams",
 ]
 
 BatchCreateResponse = Batch
@@ -54,3 +57,36 @@ class EmbeddingCreateParams(TypedDict, total=False):
 class FileCreateParams(TypedDict, total=False):
     file: Required[Any]
     purpose: Required[Literal["batch"]]
+
+
+# ------------------------------------------------------------------------------ audio
+# (``groq.types.audio``'s; ``file`` is any of what the resources accept)
+
+
+class SpeechCreateParams(TypedDict, total=False):
+    input: Required[str]
+    model: Required[str]
+    voice: Required[str]
+    response_format: Literal["flac", "mp3", "mulaw", "ogg", "wav"]
+    sample_rate: Literal[8000, 16000, 22050, 24000, 32000, 44100, 48000]
+    speed: float
+
+
+class TranscriptionCreateParams(TypedDict, total=False):
+    model: Required[str]
+    file: Any
+    language: str
+    prompt: str
+    response_format: Literal["json", "text", "verbose_json"]
+    temperature: float
+    timestamp_granularities: list[Literal["word", "segment"]]
+    url: str
+
+
+class TranslationCreateParams(TypedDict, total=False):
+    model: Required[str]
+    file: Any
+    prompt: str
+    response_format: Literal["json", "text", "verbose_json"]
+    temperature: float
+    url: str

@@ -90,3 +90,24 @@ class Translation(_AudioText):
         words: Word timestamps, if the server sent any.
         x_groq: Groq's metadata; ``x_groq.id`` is the request id.
     """
+
+
+# the official SDK's request TypedDicts of groq.types.audio (loaded on first use, PEP 562)
+_PARAM_DICTS = frozenset(
+    {"SpeechCreateParams", "TranscriptionCreateParams", "TranslationCreateParams"}
+)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._aliases import SpeechCreateParams as SpeechCreateParams
+    from ._aliases import TranscriptionCreateParams as TranscriptionCreateParams
+    from ._aliases import TranslationCreateParams as TranslationCreateParams
+
+
+def __getattr__(name: str) -> object:
+    if name in _PARAM_DICTS:
+        from . import _aliases
+
+        value = getattr(_aliases, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
