@@ -564,6 +564,12 @@ async def _bad_settings_value(peer: H2Peer, sid: int) -> None:
     await peer.send_raw(_settings_frame(max_frame_size=1))
 
 
+async def _bad_initial_window(peer: H2Peer, sid: int) -> None:
+    await peer.respond(sid, 200, b"", end=False)
+    await anyio.sleep(0.2)
+    await peer.send_raw(_settings_frame(initial_window_size=2**31))  # above 2**31-1
+
+
 async def _status_abc(peer: H2Peer, sid: int) -> None:
     await peer.respond(sid, "abc")
 
@@ -577,6 +583,7 @@ ILLEGAL = {
     "frame_too_large": _frame_too_large,
     "window_overflow": _window_overflow,
     "bad_settings_value": _bad_settings_value,
+    "bad_initial_window": _bad_initial_window,
     "status_abc": _status_abc,
     "no_status": _no_status,
 }
