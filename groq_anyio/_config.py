@@ -240,8 +240,9 @@ class ResponseLimits(msgspec.Struct, frozen=True):
     - ``download``: :meth:`BinaryResponse.read() <groq_anyio.BinaryResponse.read>` (speech
       audio, file contents). 512 MiB. ``iter_bytes()`` and ``write_to_file()`` are not limited.
     - ``accumulated``: what a chat stream keeps to rebuild its completion
-      (``get_final_completion()``): the text received plus about 64 bytes per piece. 64 MiB.
-      Create the client with ``accumulate_streams=False`` to keep nothing.
+      (``get_final_completion()``), counted as the bytes of the events folded in (more than is
+      kept: a bound, checked at each network read). 64 MiB. Create the client with
+      ``accumulate_streams=False`` to keep nothing.
     - ``header_block``: the status line and headers of a response. 64 KiB.
     """
 
