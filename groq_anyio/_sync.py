@@ -349,6 +349,9 @@ class Groq:
         # (not cached: a proxy refers back to this client, which must stay collectable)
         return getattr(SyncProxy(self._async_client, self._loop, self), name)
 
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *dir(self._async_client)})
+
     @property
     def async_client(self) -> AsyncGroq:
         """The :class:`~groq_anyio.AsyncGroq` behind this client (use it only in its loop)."""

@@ -174,6 +174,13 @@ def test_many_threads_share_one_client(sync_server: GroqTestServer, sync_client:
     assert stats.in_flight == 0
 
 
+def test_dir_shows_the_resources(sync_client: Groq) -> None:
+    names = dir(sync_client)
+    for name in ("chat", "audio", "models", "files", "batches", "embeddings", "responses"):
+        assert name in names
+    assert "create" in dir(sync_client.chat.completions)
+
+
 def test_with_options_shares_the_loop(sync_server: GroqTestServer, sync_client: Groq) -> None:
     copy = sync_client.with_options(max_retries=1, default_headers={"x-test": "1"})
     assert copy.max_retries == 1 and copy._loop is sync_client._loop
