@@ -323,7 +323,7 @@ class HTTP11Connection:
         """Wait for more of the response; raises what the parser or the network reported."""
         if self._error is not None:
             raise self._error
-        if self._eof:
+        if self._eof or self._state is _State.CLOSED:
             raise self._cut_short()
         await self._pump(timeout)
         if self._error is not None:
@@ -516,7 +516,7 @@ class _Body:
                 # (conn._more, inlined: one await level less per network read)
                 if conn._error is not None:
                     raise conn._error
-                if conn._eof:
+                if conn._eof or conn._state is _State.CLOSED:
                     raise conn._cut_short()
                 await conn._pump(self._extensions["timeout"].get("read"))
                 if conn._error is not None:

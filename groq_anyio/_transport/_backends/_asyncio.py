@@ -233,10 +233,12 @@ class AsyncioStream(BaseStream, asyncio.Protocol):
 
     async def pump(self, timeout: float | None) -> None:
         if self._eof:
-            if self._exc is not None or self._eof_delivered:
-                raise self._read_failure()
-            self._deliver_eof()
-            return
+            # the end was seen: deliver it once (if nobody has), else reading is over - never
+            # return without delivering something, or the caller would spin
+            if self._exc is None and not self._eof_delivered and self._receiver is not None:
+                self._deliver_eof()
+                return
+            raise self._read_failure()
         # whatever woke us (bytes, the end, a failure) was delivered or is reported by the
         # next pump: the receiver may already hold a whole response
         await self._wait(timeout)
