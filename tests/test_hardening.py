@@ -331,12 +331,13 @@ def test_merging_executed_tools_is_linear() -> None:
                 return trace
             return None
 
+        previous = sys.gettrace()  # (a coverage tracer, say: put back afterwards)
         sys.settrace(trace)
         try:
             for c in chunks:
                 acc.add(c)
         finally:
-            sys.settrace(None)
+            sys.settrace(previous)
         tools = acc.result().choices[0].message.executed_tools
         assert tools is not None and len(tools) == n
         assert all(t.output == "done" for t in tools)
