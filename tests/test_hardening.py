@@ -173,6 +173,30 @@ async def test_responses_stream_idle_means_no_event(server: GroqTestServer) -> N
                         pass
 
 
+@pytest.mark.parametrize("kind", ["trickle", "endless"])
+async def test_responses_stream_trickle_and_total(server: GroqTestServer, kind: str) -> None:
+    created = (
+        b'event: response.created\ndata: {"type":"response.created","sequence_number":0,'
+        b'"response":{"id":"resp_1","object":"response","created_at":1,"model":"m",'
+        b'"status":"in_progress","output":[]}}\n\n'
+    )
+    if kind == "trickle":
+        server.push(Forever(head=created + b'data: {"nev', piece=b" ", every=0.05))
+        options: dict[str, Any] = {"timeout": Timeout(total=30, read=0.4)}
+        match = "read timeout"
+    else:
+        server.push(Forever(head=created, piece=created, every=0.02))
+        options = {"stream_total_timeout": 0.5}
+        match = "stream_total_timeout"
+    async with _client(server, **options) as client:
+        with anyio.fail_after(10):
+            stream = await client.responses.create(model=MODEL, input="x", stream=True)
+            async with stream:
+                with pytest.raises(g.APITimeoutError, match=match):
+                    async for _ in stream:
+                        pass
+
+
 def test_stream_total_timeout_is_validated() -> None:
     with pytest.raises(g.InvalidParameterError, match="stream_total_timeout"):
         AsyncGroq(api_key=TEST_KEY, stream_total_timeout=0)
