@@ -128,11 +128,12 @@ class AsyncGroq:
     ``get_final_completion()`` (for consumers that only iterate).
 
     Network: HTTP/1.1 by default; ``http2=True`` offers HTTP/2 too (ALPN over TLS; over plain
-    ``http://`` with ``http1=False``, prior knowledge). Measured over TLS (docs/performance.md),
-    HTTP/1.1 costs half the client CPU per request and a fifth per streamed chunk; HTTP/2 pays
-    off with hundreds of concurrent streams (less CPU per paced chunk, a third of the memory per
-    open stream, one TLS handshake per 100 streams). ``http1_parser`` is ``"auto"`` (httptools, the C parser, when it imports; else
-    h11), ``"httptools"`` or ``"h11"`` (default: ``GROQ_ANYIO_HTTP1_PARSER`` or ``auto``);
+    ``http://`` with ``http1=False``, prior knowledge; ``http1=False`` alone implies
+    ``http2=True``). Measured over TLS (docs/performance.md), HTTP/1.1 costs half the client
+    CPU per request and a fifth per streamed chunk; HTTP/2 pays off with hundreds of concurrent
+    streams (less CPU per paced chunk, a third of the memory per open stream, one TLS handshake
+    per 100 streams). ``http1_parser`` is ``"auto"`` (httptools, the C parser, when it imports;
+    else h11), ``"httptools"`` or ``"h11"`` (default: ``GROQ_ANYIO_HTTP1_PARSER`` or ``auto``);
     ``network_backend`` is ``"auto"`` (the asyncio protocol backend on asyncio and uvloop, trio
     sockets on trio), or ``"anyio"`` for the generic anyio streams (default:
     ``GROQ_ANYIO_NETWORK_BACKEND`` or ``auto``).
@@ -154,7 +155,7 @@ class AsyncGroq:
         timeout: float | Timeout | None = 60.0,
         max_retries: int = 2,
         default_headers: Mapping[str, str] | None = None,
-        http2: bool = False,
+        http2: bool | None = None,
         http1: bool = True,
         max_connections: int = 100,
         max_keepalive_connections: int | None = None,

@@ -392,7 +392,7 @@ def build_config(
     timeout: float | Timeout | None,
     max_retries: int,
     default_headers: Mapping[str, str] | None,
-    http2: bool,
+    http2: bool | None,
     http1: bool,
     max_connections: int,
     max_keepalive_connections: int | None,
@@ -450,6 +450,8 @@ def build_config(
     url, scheme, host, port, prefix = parse_base_url(
         base_url, allow_insecure_http=allow_insecure_http
     )
+    if http2 is None:  # the default: HTTP/1.1, unless it is switched off
+        http2 = not http1
     if not http1 and not http2:
         raise InvalidParameterError("http2", "at least one of http1 and http2 must be enabled")
     if http1_parser is None:

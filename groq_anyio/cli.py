@@ -85,7 +85,8 @@ async def _chat(args: argparse.Namespace) -> int:
                 api_key=api_key,
                 base_url=base_url,
                 http1=args.protocol != "h2",
-                http2=args.protocol != "h1",
+                # (neither flag: the client's default, HTTP/1.1)
+                http2={"h2": True, "h1": False}.get(args.protocol),
             )
         except GroqError as exc:  # a bad GROQ_BASE_URL, ...: one line, no traceback
             print(f"[groq-anyio] error: {exc}", file=sys.stderr)

@@ -37,6 +37,7 @@ __all__ = ["AsyncioBackend", "AsyncioStream"]
 
 _HIGH_WATER = 1024 * 1024
 _TIMED_OUT = object()
+_NEVER = float("inf")
 
 
 def _expire(fut: asyncio.Future[Any]) -> None:
@@ -67,6 +68,9 @@ class AsyncioStream(BaseStream, asyncio.Protocol):
         self._incoming: ssl.MemoryBIO | None = None
         self._outgoing: ssl.MemoryBIO | None = None
         self._handshaking = False
+        #: the running wait's deadline (loop time) and the one timer that checks it
+        self._deadline = _NEVER
+        self._timer: asyncio.TimerHandle | None = None
 
     # -- asyncio.Protocol -------------------------------------------------------------------------
 
@@ -140,6 +144,10 @@ class AsyncioStream(BaseStream, asyncio.Protocol):
         return False  # close the transport: a half-closed connection is of no use to us
 
     def connection_lost(self, exc: Exception | None) -> None:
+        timer = self._timer
+        if timer is not None:
+            self._timer = None
+            timer.cancel()
         self._lost = True
         self._eof = True
         if exc is not None:
@@ -190,24 +198,44 @@ class AsyncioStream(BaseStream, asyncio.Protocol):
     # -- waiting ----------------------------------------------------------------------------------
 
     async def _wait(self, timeout: float | None) -> None:
-        fut = self._loop.create_future()
+        """Wait for the next thing the protocol reports (bytes, the end, a failure).
+
+        A read timeout costs no timer per wait: the wait records its deadline, and one timer
+        per connection, (re)armed only when none is pending, checks it when it fires - a stream
+        that reads a thousand times a second under a 60 s limit sets one timer a minute, not a
+        thousand (each a heap push and a cancelled entry for the loop to sweep)."""
+        loop = self._loop
+        fut = loop.create_future()
         self._waiter = fut
         if self._reading_paused:
             self.resume_reading()  # whoever waits is about to take what comes
+        if timeout is None:
+            self._deadline = _NEVER
+        else:
+            self._deadline = deadline = loop.time() + timeout
+            if self._timer is None:
+                self._timer = loop.call_at(deadline, self._on_timer)
         try:
-            if timeout is None:
-                await fut
-                return
-            handle = self._loop.call_later(timeout, _expire, fut)
-            try:
-                result = await fut
-            finally:
-                handle.cancel()
+            result = await fut
         finally:
             if self._waiter is fut:
                 self._waiter = None
         if result is _TIMED_OUT:
             raise httpcore.ReadTimeout(f"no response bytes within {timeout} s")
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return  # nobody waits: the next wait arms a timer of its own
+        deadline = self._deadline
+        if deadline == _NEVER:
+            return
+        if self._loop.time() >= deadline:
+            self._waiter = None
+            waiter.set_result(_TIMED_OUT)
+        else:  # the wait now running started after this timer was set
+            self._timer = self._loop.call_at(deadline, self._on_timer)
 
     def _read_failure(self) -> httpcore.ReadError:
         exc = self._exc
