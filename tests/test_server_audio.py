@@ -3,12 +3,15 @@ timestamps, durations from the upload, and Groq's errors."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
+from typing import Any
 
+import httpcore
 import pytest
 
-from groq_anyio import AsyncGroq, BadRequestError, NotFoundError
+from groq_anyio import AsyncGroq, NotFoundError
 from groq_anyio.testing import ChatScript, GroqTestServer
 from groq_anyio.testing._endpoints import wav_bytes
 
@@ -90,18 +93,47 @@ async def test_translation_verbose(pair: tuple[GroqTestServer, AsyncGroq]) -> No
     assert result.task == "translate" and result.text == " " + TEXT
 
 
+async def raw_form(url: str, fields: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    """POST a multipart form (with ``a.wav``) straight to the server, past any client checks."""
+    boundary = "groqtestboundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n'
+        "Content-Type: audio/wav\r\n\r\n".encode()
+        + WAV
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    async with httpcore.AsyncConnectionPool() as pool:
+        resp = await pool.request(
+            "POST",
+            url,
+            headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+            content=b"".join(parts),
+        )
+    return resp.status, json.loads(resp.content)
+
+
 async def test_errors_like_groq(pair: tuple[GroqTestServer, AsyncGroq]) -> None:
-    _, client = pair
+    server, client = pair
     with pytest.raises(NotFoundError) as nf:
         await client.audio.transcriptions.create(model="whisper-9", file=("a.wav", WAV))
     assert nf.value.code == "model_not_found"
-    with pytest.raises(BadRequestError, match="does not support translation"):
-        await client.audio.translations.create(model="whisper-large-v3-turbo", file=("a.wav", WAV))
-    with pytest.raises(BadRequestError, match="does not support transcription"):
-        await client.audio.transcriptions.create(
-            model="llama-3.3-70b-versatile", file=("a.wav", WAV)
-        )
-    with pytest.raises(BadRequestError, match="'temperature'"):
-        await client.audio.transcriptions.create(
-            model="whisper-large-v3", file=("a.wav", WAV), extra_body={"temperature": "7"}
-        )
+    base = server.base_url + "/openai/v1/audio/"
+    status, doc = await raw_form(base + "translations", {"model": "whisper-large-v3-turbo"})
+    assert status == 400
+    assert doc["error"]["message"] == "model `whisper-large-v3-turbo` does not support translation"
+    status, doc = await raw_form(base + "transcriptions", {"model": "llama-3.3-70b-versatile"})
+    assert status == 400 and "does not support transcription" in doc["error"]["message"]
+    status, doc = await raw_form(
+        base + "transcriptions", {"model": "whisper-large-v3", "temperature": "7"}
+    )
+    assert status == 400 and doc["error"]["message"].startswith("'temperature'")
+    status, doc = await raw_form(base + "transcriptions", {})
+    assert (status, doc["error"]["message"]) == (400, "'model' : property 'model' is missing")
+    status, doc = await raw_form(
+        base + "transcriptions", {"model": "whisper-large-v3", "response_format": "xml"}
+    )
+    assert status == 400 and "response_format" in doc["error"]["message"]
