@@ -16,6 +16,7 @@ from typing import Any
 import anyio
 import h2.config
 import h2.connection
+import h2.settings
 import h11
 import pytest
 import trustme
@@ -386,34 +387,43 @@ async def test_write_limit_holds_when_the_peer_stops_reading(
 ) -> None:
     """The server takes the request head and never reads again; the call has no total deadline
     and no read limit, only ``write=0.5``: the write limit ends it (APITimeoutError) instead of
-    the body sitting in a buffer forever."""
-    from .hostile import H2Peer
+    the body sitting in a buffer forever.
 
-    backend = anyio_backend[0] if isinstance(anyio_backend, tuple) else anyio_backend
-    known_failure(
-        request,
-        "asyncio backend: the write limit does not end a call whose peer stopped reading; "
-        "the client waits for the response while the body sits unsent in the transport's "
-        "buffer (forever with read=None)",
-        when=backend == "asyncio",
-    )
+    The server is a plain socket in a thread with a small receive buffer: an anyio server in
+    the test's own loop would keep reading on asyncio (anyio's protocol never pauses), so the
+    peer would not really stop reading."""
+    import socket
+    import threading
 
-    async def handler(conn: Conn) -> None:
-        if http2:
-            peer = H2Peer(conn)
-            await peer.handshake(initial_window_size=2**31 - 1)
-            peer.h2.increment_flow_control_window(2**31 - 1 - 65535)
-            await peer.flush()
-            await peer.next_headers()
-        else:
-            await conn.receive(1024)
-        await anyio.sleep_forever()
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 16)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    stop = threading.Event()
 
-    async with RawServer(handler, rcvbuf=1 << 16) as srv:
-        kw: dict[str, Any] = {"http1": False, "http2": True} if http2 else {"http2": False}
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(1024)
+            if http2:
+                peer = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+                peer.local_settings = h2.settings.Settings(
+                    client=False,
+                    initial_values={h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 2**31 - 1},
+                )
+                peer.initiate_connection()
+                peer.increment_flow_control_window(2**31 - 1 - 65535)
+                conn.sendall(peer.data_to_send())
+            stop.wait(20)  # and never read again
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    base_url = f"http://127.0.0.1:{listener.getsockname()[1]}/openai/v1"
+    kw: dict[str, Any] = {"http1": False, "http2": True} if http2 else {"http2": False}
+    try:
         async with AsyncGroq(
             api_key=TEST_KEY,
-            base_url=srv.base_url,
+            base_url=base_url,
             max_retries=0,
             circuit_breaker=None,
             timeout=g.Timeout(total=None, connect=5.0, read=None, write=0.5),
@@ -425,3 +435,7 @@ async def test_write_limit_holds_when_the_peer_stops_reading(
                         model="hostile-test-model",
                         messages=[{"role": "user", "content": "x" * (8 << 20)}],
                     )
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()

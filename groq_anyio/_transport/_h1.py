@@ -40,7 +40,7 @@ import httpcore
 from ._request import BytesBody
 from ._scrub import scrub
 
-__all__ = ["HTTP11Connection", "NotSent", "PARSERS", "available_parser"]
+__all__ = ["HTTP11Connection", "InvalidHead", "NotSent", "PARSERS", "available_parser"]
 
 PARSERS = ("auto", "httptools", "h11")
 _LARGE_BODY = 256 * 1024  # bytes bodies up to this size leave with the head, in one send
@@ -51,6 +51,11 @@ _HTTP11 = {"http_version": b"HTTP/1.1"}
 
 class NotSent(httpcore.WriteError):
     """The request could not be written and no response came: the server has not seen it."""
+
+
+class InvalidHead(httpcore.LocalProtocolError):
+    """The request head would not survive the wire (CR, LF or NUL inside a line): the
+    caller's doing, never sent, never worth a retry."""
 
 
 class HeadTooLarge(httpcore.RemoteProtocolError):
@@ -167,7 +172,7 @@ class _H11Adapter:
                 )
             )
         except h11.LocalProtocolError as exc:
-            raise httpcore.LocalProtocolError(str(exc)) from exc
+            raise InvalidHead(str(exc)) from exc
         assert data is not None
         return data
 
@@ -554,7 +559,7 @@ def _head(request: httpcore.Request) -> bytes:
     # what the wire would refuse (h11 checks the same): a CR, LF or NUL inside a line
     lines = len(headers) + 2
     if head.count(b"\n") != lines or head.count(b"\r") != lines or b"\0" in head:
-        raise httpcore.LocalProtocolError("a request line or header contains CR, LF or NUL")
+        raise InvalidHead("a request line or header contains CR, LF or NUL")
     return head
 
 

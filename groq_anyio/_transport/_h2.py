@@ -44,6 +44,7 @@ from httpcore import ConnectionNotAvailable
 from httpcore._async.http2 import HTTPConnectionState  # (see _httpcore.py)
 
 from ._backends._base import WRITE_GRACE
+from ._h1 import InvalidHead
 from ._locks import FastLock, FastSemaphore
 from ._scrub import scrub
 
@@ -141,7 +142,15 @@ class HTTP2Connection(httpcore.AsyncHTTP2Connection):
         self._events[stream_id] = []
 
         try:
-            await self._send_request_headers(request=request, stream_id=stream_id)
+            try:
+                await self._send_request_headers(request=request, stream_id=stream_id)
+            except h2.exceptions.TooManyStreamsError:
+                raise ConnectionNotAvailable() from None  # (nothing went out)
+            except h2.exceptions.ProtocolError as exc:
+                if self._going_away():
+                    raise
+                # h2 refused the headers themselves (a value HTTP/2 forbids, TE: gzip, ...)
+                raise InvalidHead(str(exc) or type(exc).__name__) from exc
             await self._send_request_body(request=request, stream_id=stream_id)
             status, headers = await self._receive_response(request=request, stream_id=stream_id)
         except BaseException as exc:

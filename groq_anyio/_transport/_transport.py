@@ -21,11 +21,12 @@ from .._errors import (
     APIConnectionError,
     APITimeoutError,
     ClientClosedError,
+    InvalidParameterError,
     ResponseTooLargeError,
     TLSVerificationError,
 )
 from .._version import __version__
-from ._h1 import available_parser
+from ._h1 import InvalidHead, available_parser
 from ._loops import LoopPools
 from ._pool import ConnectionPool, PooledStream, PoolStats
 from ._request import build_request
@@ -162,6 +163,8 @@ def map_exception(exc: BaseException) -> Exception | None:
     head, and so the API key, in plain bytes.
     """
     scrub(exc)
+    if isinstance(exc, InvalidHead):
+        return InvalidParameterError("headers", f"cannot be sent as they are: {exc}")
     if isinstance(exc, _TIMEOUT_ERRORS):
         return APITimeoutError(f"Request timed out ({type(exc).__name__}: {exc})")
     if isinstance(exc, ssl.SSLCertVerificationError):

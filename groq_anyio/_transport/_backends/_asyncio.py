@@ -77,6 +77,11 @@ class AsyncioStream(BaseStream, asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # (uvloop's transports have the API without deriving from asyncio.Transport)
         self._transport = cast(asyncio.Transport, transport)
+        # a write is done when the kernel has its bytes, not when they are queued here: with a
+        # high-water mark of 0, any byte the kernel did not take pauses writing, and the write
+        # waits (bounded by the write timeout) for the queue to drain - a peer that stopped
+        # reading cannot make a "sent" request wait for a response forever
+        self._transport.set_write_buffer_limits(high=0)
         sock = transport.get_extra_info("socket")
         if sock is not None:
             try:
