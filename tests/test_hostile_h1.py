@@ -28,7 +28,7 @@ from groq_anyio import AsyncGroq, CircuitBreakerConfig, RetryPolicy
 from groq_anyio._validation import validate_header_value
 
 from .conftest import TEST_KEY
-from .hostile import MODEL, MSGS, Conn, RawServer, known_failure, serve_h1_well, sse_body
+from .hostile import MODEL, MSGS, Conn, RawServer, serve_h1_well, sse_body
 
 pytestmark = pytest.mark.anyio
 

@@ -32,7 +32,6 @@ from .hostile import (
     H2Peer,
     RawServer,
     first_event,
-    known_failure,
     raw_frame,
     serve_h2_well,
     sse_body,
