@@ -300,6 +300,11 @@ class ChatStream(SSEStreamBase):
                     times.append(self.timings.last_chunk or 0)
             else:
                 if self._done:
+                    if self._closed and not self._finished and self._client_closed():
+                        # the client was closed between two reads: say so, not "the end"
+                        raise ClientClosedError(
+                            "the client was closed while the stream was being read"
+                        )
                     await self._release()
                     raise StopAsyncIteration
                 # idle means "no chunk": reads that complete none (keep-alive comments, a

@@ -462,6 +462,22 @@ async def test_aclose_under_a_stream_raises_client_closed(
     assert stream.closed
 
 
+@pytest.mark.parametrize("http2", [False, True], ids=["http1", "h2c"])
+async def test_reading_after_the_client_closed_raises_client_closed(
+    server: GroqTestServer, http2: bool
+) -> None:
+    """Closed between two reads (nobody waiting in one): the next read says why it ends."""
+    server.push(HoldAfter(head=_chunk("first")))
+    client = _client(server, http1=not http2, http2=http2)
+    async with client:
+        stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+        await stream.__anext__()
+        await client.aclose()
+        with anyio.fail_after(10), pytest.raises(g.ClientClosedError):
+            async for _ in stream:
+                pass
+
+
 # -- 5. deeply nested JSON -------------------------------------------------------------------------
 
 _DEEP = b"[" * 5000 + b"]" * 5000
