@@ -138,6 +138,12 @@ class AsyncGroq:
     sockets on trio), or ``"anyio"`` for the generic anyio streams (default:
     ``GROQ_ANYIO_NETWORK_BACKEND`` or ``auto``).
 
+    Proxies: ``proxy="http://[user:password@]host:port"`` for every request; without it,
+    ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``ALL_PROXY`` and ``NO_PROXY`` from the environment
+    (``trust_env=False`` ignores them; loopback origins never take one from the environment).
+    https:// origins go through a CONNECT tunnel (HTTP/2 inside it works), http:// origins are
+    forwarded. The proxy's credentials are redacted like the key.
+
     Observability and extension (see ``docs/observability.md``): ``telemetry`` (OpenTelemetry
     spans and metrics: ``None`` = on when the application set a global provider, or ``True``,
     ``False``, a :class:`~groq_anyio.Telemetry`); ``event_hooks={"request": [...], "response":
@@ -178,6 +184,8 @@ class AsyncGroq:
         telemetry: bool | Telemetry | None = None,
         http1_parser: str | None = None,
         network_backend: str | None = None,
+        proxy: str | None = None,
+        trust_env: bool = True,
     ) -> None:
         config = build_config(
             api_key=api_key,
@@ -207,6 +215,8 @@ class AsyncGroq:
             telemetry=telemetry,
             http1_parser=http1_parser,
             network_backend=network_backend,
+            proxy=proxy,
+            trust_env=trust_env,
         )
         # httpcore (and, through it, trio) is imported only once a client exists
         from ._transport import Transport
@@ -551,6 +561,8 @@ class AsyncGroq:
             allow_insecure_http=cfg.allow_insecure_http,
             http1_parser=cfg.http1_parser,
             network_backend=cfg.network_backend,
+            proxy=cfg.proxy,
+            trust_env=cfg.trust_env,
             retry=cfg.retry if isinstance(retry, NotGiven) else retry,
             circuit_breaker=cfg.circuit_breaker,
             rate_limit_wait=cfg.rate_limit_wait,

@@ -306,6 +306,10 @@ class ClientConfig(msgspec.Struct, frozen=True):
     http1_parser: str = "auto"
     #: ``auto`` (the running event loop's), ``asyncio``, ``trio`` or ``anyio`` (generic)
     network_backend: str = "auto"
+    #: an http:// proxy URL for every request (credentials allowed); None: see trust_env
+    proxy: str | None = None
+    #: read HTTP(S)_PROXY / ALL_PROXY / NO_PROXY from the environment when proxy is None
+    trust_env: bool = True
     default_headers: tuple[tuple[str, str], ...] = ()
     retry: RetryPolicy = DEFAULT_RETRY
     circuit_breaker: CircuitBreakerConfig | None = DEFAULT_CIRCUIT_BREAKER
@@ -415,6 +419,8 @@ def build_config(
     telemetry: Any = None,
     http1_parser: str | None = None,
     network_backend: str | None = None,
+    proxy: str | None = None,
+    trust_env: bool = True,
 ) -> ClientConfig:
     env = os.environ if environ is None else environ
     if api_key is None:
@@ -549,6 +555,8 @@ def build_config(
         allow_insecure_http=bool(allow_insecure_http),
         http1_parser=http1_parser,
         network_backend=network_backend,
+        proxy=_check_proxy(proxy),
+        trust_env=bool(trust_env),
         default_headers=tuple(headers),
         retry=retry,
         circuit_breaker=circuit_breaker,
@@ -566,6 +574,15 @@ def build_config(
         request_hooks=request_hooks,
         response_hooks=response_hooks,
         telemetry=telemetry,
+    )
+
+
+def _check_proxy(proxy: object) -> str | None:
+    """``proxy`` checked for its type (its URL is checked when the transport uses it)."""
+    if proxy is None or isinstance(proxy, str):
+        return proxy
+    raise InvalidParameterError(
+        "proxy", f"must be an http:// URL string, not {type(proxy).__name__}"
     )
 
 

@@ -37,6 +37,8 @@ import httpcore
 from ._backends import BaseStream, get_backend
 from ._h1 import HTTP11Connection, NotSent, _Body
 from ._httpcore import KNOWN_HTTPCORE
+from ._proxy import Proxy, connect_tunnel, forward_target
+from ._request import build_request
 
 __all__ = ["ConnectionPool", "PoolStats", "PooledStream"]
 
@@ -179,6 +181,7 @@ class ConnectionPool:
         network_backend: Any = "auto",
         http1_parser: str = "httptools",
         max_header_bytes: int = 64 * 1024,
+        proxy: Proxy | None = None,
     ) -> None:
         self._origin = origin
         self._host = origin.host.decode("ascii")
@@ -200,6 +203,10 @@ class ConnectionPool:
         self._network_backend = network_backend
         self._http1_parser = http1_parser
         self._max_header_bytes = max_header_bytes
+        #: the proxy every connection goes through (see _proxy.py); for an http:// origin it
+        #: forwards (requests get absolute targets), for https:// it tunnels (CONNECT)
+        self._proxy = proxy
+        self._forward = proxy is not None and origin.scheme == b"http"
         # a fresh connection may turn out to be HTTP/2: https with h2 on, or h2c prior knowledge
         self._maybe_h2 = http2 and (origin.scheme == b"https" or not http1)
         self._entries: set[_Entry] = set()
@@ -231,6 +238,8 @@ class ConnectionPool:
         ``resendable``: the body can be sent again (bytes), so a failure on a stale keep-alive
         connection may be retried once on a fresh one.
         """
+        if self._forward:
+            request = self._forwarded(request)
         resent = False
         handbacks = 0
         while True:
@@ -288,6 +297,25 @@ class ConnectionPool:
         while self._waiters:
             self._waiters.popleft().set()
         await self._close_pending()
+
+    def _forwarded(self, request: httpcore.Request) -> httpcore.Request:
+        """``request`` as a forward proxy wants it: the absolute URL as its target, and the
+        proxy's credentials."""
+        url = request.url
+        target = forward_target(url.scheme, url.host, self._origin.port, url.target)
+        headers = list(request.headers)
+        proxy = self._proxy
+        assert proxy is not None
+        if proxy.auth is not None:
+            headers.append((b"Proxy-Authorization", proxy.auth))
+        forwarded = httpcore.URL(scheme=url.scheme, host=url.host, port=url.port, target=target)
+        return build_request(
+            request.method,
+            forwarded,
+            headers,
+            request.stream,  # type: ignore[arg-type]  # (already a BytesBody or async iterable)
+            request.extensions,  # type: ignore[arg-type]
+        )
 
     def retire(self) -> None:
         """Drop every connection now, without awaiting: for the pool of an event loop that has
@@ -368,7 +396,10 @@ class ConnectionPool:
         ctx = (self._ssl_context or ssl.create_default_context()) if tls else None
         backend = self._network_backend
         stream: httpcore.AsyncNetworkStream
-        if isinstance(backend, str):
+        proxy = self._proxy
+        if proxy is not None:
+            stream = await self._through_proxy(proxy, timeout, ctx, sni)
+        elif isinstance(backend, str):
             stream = await get_backend(backend).connect(
                 self._host, origin.port, timeout=timeout, ssl_context=ctx, server_hostname=sni
             )
@@ -391,6 +422,15 @@ class ConnectionPool:
                     "the server did not agree to HTTP/2 (ALPN) and HTTP/1.1 is off (http1=False);"
                     " with your own ssl.SSLContext, call ctx.set_alpn_protocols(['h2'])"
                 )
+        elif self._forward:
+            if not self._http1:
+                with anyio.CancelScope(shield=True):
+                    await stream.aclose()
+                raise httpcore.ProxyError(
+                    "an http:// origin through a proxy is forwarded over HTTP/1.1; http1=False"
+                    " leaves nothing to forward with"
+                )
+            h2 = False
         else:
             h2 = self._http2 and not self._http1  # h2c with prior knowledge
         if h2:
@@ -403,6 +443,28 @@ class ConnectionPool:
             max_header_bytes=self._max_header_bytes,
         )
         return conn, stream
+
+    async def _through_proxy(
+        self, proxy: Proxy, timeout: float | None, ctx: ssl.SSLContext | None, sni: str
+    ) -> httpcore.AsyncNetworkStream:
+        """A connection to the proxy; for an https:// origin, TLS with the origin through a
+        CONNECT tunnel."""
+        backend = self._network_backend
+        if isinstance(backend, str):
+            stream: httpcore.AsyncNetworkStream = await get_backend(backend).connect(
+                proxy.host, proxy.port, timeout=timeout, ssl_context=None, server_hostname=None
+            )
+        else:
+            stream = await backend.connect_tcp(proxy.host, proxy.port, timeout=timeout)
+        if ctx is None:
+            return stream
+        try:
+            await connect_tunnel(stream, proxy, self._host, self._origin.port, timeout)
+            return await stream.start_tls(ctx, server_hostname=sni, timeout=timeout)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await stream.aclose()
+            raise
 
     # -- internals ------------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from .._version import __version__
 from ._h1 import InvalidHead, available_parser
 from ._loops import LoopPools
 from ._pool import ConnectionPool, PooledStream, PoolStats
+from ._proxy import select_proxy
 from ._request import build_request
 from ._scrub import scrub
 from ._tls import create_ssl_context
@@ -226,6 +227,13 @@ class Transport:
             "network_backend": network_backend or config.network_backend,
             "http1_parser": available_parser(config.http1_parser),
             "max_header_bytes": config.response_limits.header_block or (1 << 62),
+            "proxy": select_proxy(
+                config.scheme,
+                config.host,
+                config.port,
+                proxy=config.proxy,
+                trust_env=config.trust_env,
+            ),
         }
         self._pools = LoopPools(lambda: ConnectionPool(**pool_options))
         default_port = 443 if config.scheme == "https" else 80

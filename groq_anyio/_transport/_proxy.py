@@ -1,0 +1,190 @@
+"""HTTP proxies: which one a request goes through, and the CONNECT tunnel.
+
+- **Which proxy.** An explicit ``proxy=`` URL applies to every request. Otherwise, with
+  ``trust_env`` (the default), ``HTTPS_PROXY`` for ``https://`` origins, ``HTTP_PROXY`` for
+  ``http://`` ones, then ``ALL_PROXY`` (upper or lower case, as curl and httpx read them), unless
+  ``NO_PROXY`` names the host (``*``; a host or domain, ``.example.com`` and ``example.com``
+  both matching subdomains; an IP address or CIDR network; an optional ``:port``). Loopback
+  origins (``localhost``, ``127.0.0.0/8``, ``::1``) never take a proxy from the environment:
+  a local server is not behind the office proxy.
+- **How.** ``https://`` origins go through a CONNECT tunnel: TCP to the proxy, ``CONNECT
+  host:port``, then TLS with the origin inside the tunnel (so HTTP/2 by ALPN works inside it
+  too). ``http://`` origins are forwarded: the request goes to the proxy with the absolute URL
+  as its target (HTTP/1.1 only). Credentials in the proxy URL become a ``Proxy-Authorization:
+  Basic`` header (redacted like the API key; never logged). Proxies are ``http://`` URLs;
+  ``https://`` proxies and SOCKS are refused with a clear error.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Mapping
+from urllib.parse import unquote, urlsplit
+
+import httpcore
+
+from .._config import RedactedBytes
+from .._errors import InvalidParameterError
+
+__all__ = ["Proxy", "connect_tunnel", "forward_target", "select_proxy"]
+
+_MAX_CONNECT_REPLY = 64 * 1024
+
+
+class Proxy:
+    """A proxy's address and the header that authenticates to it (if any)."""
+
+    __slots__ = ("auth", "host", "port", "url")
+
+    def __init__(self, url: str) -> None:
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as exc:
+            raise InvalidParameterError("proxy", f"is not a valid URL: {exc}") from None
+        scheme = parts.scheme.lower()
+        if scheme in ("socks5", "socks5h", "socks4", "https"):
+            raise InvalidParameterError(
+                "proxy", f"{scheme}:// proxies are not supported; use an http:// proxy URL"
+            )
+        if scheme != "http" or not parts.hostname:
+            raise InvalidParameterError("proxy", "must be an http://host:port URL")
+        self.host = parts.hostname
+        self.port = port or 80
+        #: the proxy URL without credentials (for messages)
+        self.url = f"http://{self.host}:{self.port}"
+        self.auth: bytes | None = None
+        if parts.username is not None:
+            user = unquote(parts.username)
+            password = unquote(parts.password or "")
+            token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+            self.auth = RedactedBytes(b"Basic " + token.encode("ascii"))
+
+    def __repr__(self) -> str:
+        return f"Proxy({self.url!r}{', auth=<redacted>' if self.auth else ''})"
+
+
+def _env(environ: Mapping[str, str], name: str) -> str | None:
+    return environ.get(name.lower()) or environ.get(name.upper()) or None
+
+
+def _bypassed(host: str, port: int, no_proxy: str) -> bool:
+    import ipaddress
+
+    host = host.lower().rstrip(".")
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        address = None
+    for raw in no_proxy.split(","):
+        entry = raw.strip().lower()
+        if not entry:
+            continue
+        if entry == "*":
+            return True
+        entry_port = None
+        if entry.count(":") == 1 and not entry.startswith("["):
+            entry, _, p = entry.partition(":")
+            entry_port = int(p) if p.isdigit() else None
+        if entry_port is not None and entry_port != port:
+            continue
+        entry = entry.strip("[]")
+        if address is not None:
+            try:
+                if address in ipaddress.ip_network(entry, strict=False):
+                    return True
+            except ValueError:
+                pass
+            continue
+        entry = entry.lstrip(".")
+        if host == entry or host.endswith("." + entry):
+            return True
+    return False
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def select_proxy(
+    scheme: str,
+    host: str,
+    port: int,
+    *,
+    proxy: str | None,
+    trust_env: bool,
+    environ: Mapping[str, str] | None = None,
+) -> Proxy | None:
+    """The proxy for requests to ``scheme://host:port`` (see the module notes), or None."""
+    if proxy is not None:
+        return Proxy(proxy)
+    if not trust_env or _is_loopback(host):
+        return None
+    env = os.environ if environ is None else environ
+    url = _env(env, f"{scheme}_proxy") or _env(env, "all_proxy")
+    if url is None:
+        return None
+    no_proxy = _env(env, "no_proxy")
+    if no_proxy and _bypassed(host, port, no_proxy):
+        return None
+    try:
+        return Proxy(url)
+    except InvalidParameterError as exc:
+        raise InvalidParameterError(
+            "proxy", f"(from the environment, {scheme.upper()}_PROXY/ALL_PROXY) {exc.message}"
+        ) from None
+
+
+async def connect_tunnel(
+    stream: httpcore.AsyncNetworkStream,
+    proxy: Proxy,
+    host: str,
+    port: int,
+    timeout: float | None,
+) -> None:
+    """Ask the proxy on ``stream`` for a tunnel to ``host:port``; raises httpcore's
+    ``ProxyError`` when it says no."""
+    authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    head = [f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n".encode("ascii")]
+    if proxy.auth is not None:
+        head.append(b"Proxy-Authorization: " + proxy.auth + b"\r\n")
+    head.append(b"\r\n")
+    await stream.write(b"".join(head), timeout)
+    del head  # (it may carry the proxy's credentials)
+    reply = b""
+    while b"\r\n\r\n" not in reply:
+        data = await stream.read(65536, timeout)
+        if not data:
+            raise httpcore.ProxyError(f"the proxy {proxy.url} closed the connection on CONNECT")
+        reply += data
+        if len(reply) > _MAX_CONNECT_REPLY:
+            raise httpcore.ProxyError(f"the proxy {proxy.url} sent an oversized CONNECT reply")
+    head_bytes, _, rest = reply.partition(b"\r\n\r\n")
+    status_line = head_bytes.split(b"\r\n", 1)[0].decode("latin-1")
+    parts = status_line.split(" ", 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
+        raise httpcore.ProxyError(f"the proxy {proxy.url} sent no HTTP reply to CONNECT")
+    status = int(parts[1])
+    if not 200 <= status < 300:
+        reason = parts[2] if len(parts) > 2 else ""
+        hint = " (check the user and password in the proxy URL)" if status == 407 else ""
+        raise httpcore.ProxyError(
+            f"the proxy {proxy.url} refused the tunnel to {authority}: {status} {reason}{hint}"
+        )
+    if rest:  # the origin spoke before we did: nothing we can hand to TLS sanely
+        raise httpcore.ProxyError(f"the proxy {proxy.url} sent bytes past its CONNECT reply")
+
+
+def forward_target(scheme: bytes, host: bytes, port: int, target: bytes) -> bytes:
+    """The absolute-form request target a forward proxy wants."""
+    default = 443 if scheme == b"https" else 80
+    netloc = host if port == default else host + b":%d" % port
+    return scheme + b"://" + netloc + target
