@@ -2,6 +2,7 @@
 
 - https:// origins through a CONNECT tunnel, HTTP/1.1 and HTTP/2 (ALPN inside the tunnel);
 - http:// origins forwarded (absolute-form targets);
+- SOCKS5 (through pproxy, with and without a user and password), for https:// and http://;
 - proxy authentication from the URL's user and password (a proxy that requires it refuses a
   client without it with 407: proof that the traffic really goes through it), never shown in
   an error, a repr or a log;
@@ -216,8 +217,110 @@ async def test_unreachable_proxy_is_a_connection_error() -> None:
             await _chat(client)
 
 
+# -- SOCKS5, through pproxy -----------------------------------------------------------------------
+
+#: pproxy picks uvloop when it imports, and then finds no event loop: run it on asyncio's
+_PPROXY = (
+    "import sys, asyncio; sys.modules['uvloop'] = None;"
+    " asyncio.set_event_loop(asyncio.new_event_loop());"
+    " from pproxy.server import main; sys.argv = ['pproxy', *sys.argv[1:]]; main()"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def socks() -> Iterator[dict[str, int]]:
+    ports = {"open": _free_port(), "auth": _free_port()}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", _PPROXY, "-l", f"socks5://127.0.0.1:{ports['open']}"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ),
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                _PPROXY,
+                "-l",
+                f"socks5://127.0.0.1:{ports['auth']}#{USER}:{PASSWORD}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ),
+    ]
+    try:
+        for port in ports.values():
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("pproxy did not start") from None
+                    time.sleep(0.05)
+        yield ports
+    finally:
+        for process in processes:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("http2", [False, True], ids=["http1", "http2"])
+@pytest.mark.parametrize("which", ["open", "auth"])
+async def test_https_through_socks5(
+    socks: dict[str, int],
+    server_ssl_context: ssl.SSLContext,
+    ca_path: str,
+    http2: bool,
+    which: str,
+) -> None:
+    creds = f"{USER}:{PASSWORD}@" if which == "auth" else ""
+    scheme = "socks5h" if which == "auth" else "socks5"
+    async with GroqTestServer(ssl_context=server_ssl_context) as srv:
+        url = srv.base_url.replace("127.0.0.1", "localhost")
+        async with AsyncGroq(
+            api_key=TEST_KEY,
+            base_url=url,
+            verify=ca_path,
+            http2=http2,
+            proxy=f"{scheme}://{creds}127.0.0.1:{socks[which]}",
+            max_retries=0,
+            timeout=20,
+        ) as client:
+            for _ in range(2):
+                c = await _chat(client)
+                assert c.http_version == ("HTTP/2" if http2 else "HTTP/1.1")
+            assert client.pool_stats().connections == 1
+
+
+@pytest.mark.anyio
+async def test_http_origin_through_socks5(socks: dict[str, int]) -> None:
+    async with GroqTestServer() as srv:
+        async with AsyncGroq(
+            api_key=TEST_KEY,
+            base_url=srv.base_url,
+            proxy=f"socks5://127.0.0.1:{socks['open']}",
+            max_retries=0,
+            timeout=20,
+        ) as client:
+            assert (await _chat(client)).choices[0].message.content
+        # a SOCKS tunnel carries the request as it is: origin-form, no proxy headers
+        assert srv.requests[-1].path.startswith("/openai/v1/")
+
+
 def test_unsupported_proxy_urls_are_refused_at_construction() -> None:
-    for url in ("socks5://127.0.0.1:1080", "https://proxy:443", "ftp://x", "not a url"):
+    for url in ("socks4://127.0.0.1:1080", "https://proxy:443", "ftp://x", "not a url"):
         with pytest.raises(g.InvalidParameterError, match="proxy"):
             AsyncGroq(api_key=TEST_KEY, proxy=url)
 
@@ -272,8 +375,8 @@ def test_explicit_proxy_wins_over_the_environment() -> None:
 
 
 def test_trust_env_reads_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HTTPS_PROXY", "socks5://nope:1")
+    monkeypatch.setenv("HTTPS_PROXY", "socks4://nope:1")
     with pytest.raises(g.InvalidParameterError, match="environment"):
         AsyncGroq(api_key=TEST_KEY, base_url="https://api.groq.com")
     AsyncGroq(api_key=TEST_KEY, base_url="https://api.groq.com", trust_env=False)
-    assert os.environ["HTTPS_PROXY"] == "socks5://nope:1"
+    assert os.environ["HTTPS_PROXY"] == "socks4://nope:1"

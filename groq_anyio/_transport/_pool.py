@@ -37,7 +37,7 @@ import httpcore
 from ._backends import BaseStream, get_backend
 from ._h1 import HTTP11Connection, NotSent, _Body
 from ._httpcore import KNOWN_HTTPCORE
-from ._proxy import Proxy, connect_tunnel, forward_target
+from ._proxy import Proxy, connect_tunnel, forward_target, socks5_tunnel
 from ._request import build_request
 
 __all__ = ["ConnectionPool", "PoolStats", "PooledStream"]
@@ -206,7 +206,7 @@ class ConnectionPool:
         #: the proxy every connection goes through (see _proxy.py); for an http:// origin it
         #: forwards (requests get absolute targets), for https:// it tunnels (CONNECT)
         self._proxy = proxy
-        self._forward = proxy is not None and origin.scheme == b"http"
+        self._forward = proxy is not None and proxy.kind == "http" and origin.scheme == b"http"
         # a fresh connection may turn out to be HTTP/2: https with h2 on, or h2c prior knowledge
         self._maybe_h2 = http2 and (origin.scheme == b"https" or not http1)
         self._entries: set[_Entry] = set()
@@ -456,10 +456,15 @@ class ConnectionPool:
             )
         else:
             stream = await backend.connect_tcp(proxy.host, proxy.port, timeout=timeout)
-        if ctx is None:
-            return stream
+        if ctx is None and proxy.kind == "http":
+            return stream  # (forwarding)
         try:
-            await connect_tunnel(stream, proxy, self._host, self._origin.port, timeout)
+            if proxy.kind == "socks5":
+                await socks5_tunnel(stream, proxy, self._host, self._origin.port, timeout)
+            else:
+                await connect_tunnel(stream, proxy, self._host, self._origin.port, timeout)
+            if ctx is None:
+                return stream
             return await stream.start_tls(ctx, server_hostname=sni, timeout=timeout)
         except BaseException:
             with anyio.CancelScope(shield=True):
