@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from ._errors import ResponseTooLargeError as ResponseTooLargeError
     from ._errors import ServiceUnavailableError as ServiceUnavailableError
     from ._errors import StreamStateError as StreamStateError
+    from ._errors import TLSVerificationError as TLSVerificationError
     from ._errors import ToolUseFailedError as ToolUseFailedError
     from ._errors import UnexpectedRedirectError as UnexpectedRedirectError
     from ._errors import UnprocessableEntityError as UnprocessableEntityError
@@ -91,6 +92,7 @@ _LAZY: dict[str, str] = {
     "APIResponseValidationError": "_errors",
     "APIStatusError": "_errors",
     "APITimeoutError": "_errors",
+    "TLSVerificationError": "_errors",
     "AuthenticationError": "_errors",
     "BadRequestError": "_errors",
     "CircuitOpenError": "_errors",
@@ -175,6 +177,7 @@ __all__ = [
     "APIError",
     "APIConnectionError",
     "APITimeoutError",
+    "TLSVerificationError",
     "APIResponseValidationError",
     "CircuitOpenError",
     "StructuredOutputError",
