@@ -61,7 +61,7 @@ def oldest(session: nox.Session) -> None:
     The pins live in .ci/constraints-oldest.txt (the CI step "oldest" uses the same file);
     .ci/check_oldest.py fails the session if any pinned package is missing or at another version.
     """
-    session.install("-c", ".ci/constraints-oldest.txt", "-e", ".[test]", "httptools")
+    session.install("-c", ".ci/constraints-oldest.txt", "-e", ".[test]")
     session.run("python", ".ci/check_oldest.py")
     session.run("python", "-m", "pytest", *session.posargs)
 
@@ -77,7 +77,9 @@ def tests_versions(session: nox.Session, version: str) -> None:
         session.skip(f"Python {version} is not installed")
     venv = f"/tmp/groq-anyio-nox-py{version}"
     session.run(python, "-m", "venv", "--clear", venv, external=True)
-    session.run(f"{venv}/bin/pip", "install", "-q", "-e", ".[test]", "httptools", external=True)
+    session.run(
+        f"{venv}/bin/pip", "install", "-q", "-e", ".[test,lint]", "httptools", external=True
+    )
     session.run(
         f"{venv}/bin/python",
         "-m",
