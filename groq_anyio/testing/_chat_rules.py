@@ -5,7 +5,8 @@ Theory of operation
 :func:`reject_chat` runs before a :class:`~groq_anyio.testing.ChatScript` answers: it returns
 the error Groq would send, or ``None``. The order is Groq's: the request body is validated
 against the API schema first (a 400 whose message is ``'<param>' : <rule>``, the wording of
-Groq's schema validator, ``type`` ``invalid_request_error``, no ``code``), then the model is
+Groq's schema validator, ``type`` ``invalid_request_error`` and no ``code`` key, as Groq sends
+it), then the model is
 looked up (a 404 ``model_not_found``), then ``max_tokens`` is compared with the model's limit.
 
 * ``messages``: present, an array of at least one object, each with a known ``role``, the
@@ -82,7 +83,9 @@ _LIMITS: Final = {entry[0]: entry[3] for entry in MODELS}
 
 
 def _bad(param: str, rule: str) -> ErrorReply:
-    return ErrorReply(400, f"'{param}' : {rule}")
+    """Groq's schema-validation 400: ``{"error": {"message", "type"}}`` (no ``code`` key)."""
+    error = {"message": f"'{param}' : {rule}", "type": "invalid_request_error"}
+    return ErrorReply(400, error["message"], body=msgspec.json.encode({"error": error}))
 
 
 def model_not_found(model: str) -> ErrorReply:
