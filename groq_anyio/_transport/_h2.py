@@ -32,7 +32,6 @@ other httpcore the pool uses httpcore's own connection class unchanged.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 
 import anyio
 import h2.connection
@@ -258,22 +257,6 @@ class HTTP2Connection(httpcore.AsyncHTTP2Connection):
         # another connection instead of queueing them behind this one
         semaphore.shed()
 
-    async def _receive_response_body(
-        self, request: httpcore.Request, stream_id: int
-    ) -> AsyncIterator[bytes]:
-        state = self._h2_state
-        while True:
-            event = await self._receive_stream_event(request, stream_id)
-            if isinstance(event, h2.events.DataReceived):
-                try:
-                    state.acknowledge_received_data(event.flow_controlled_length or 0, stream_id)
-                except h2.exceptions.H2Error as exc:  # pragma: no cover - reset under us
-                    raise httpcore.RemoteProtocolError(str(exc)) from exc
-                await self._write_outgoing_data(request)
-                yield event.data or b""
-            elif isinstance(event, h2.events.StreamEnded):
-                return
-
     # -- sending ----------------------------------------------------------------------------------
 
     async def _wait_for_outgoing_flow(self, request: httpcore.Request, stream_id: int) -> int:
@@ -333,6 +316,24 @@ class HTTP2Connection(httpcore.AsyncHTTP2Connection):
                 except Exception:  # pragma: no cover - best effort
                     pass
 
+    def _forget(self, stream_id: int) -> None:
+        """The synchronous end of a stream (see :meth:`_Body.abandon`)."""
+        if stream_id not in self._events:
+            return
+        state = self._h2_state
+        try:
+            stream = state.streams.get(stream_id)
+            if stream is not None and not stream.closed and state.state_machine.state != _CLOSED:
+                state.reset_stream(stream_id, error_code=_CANCEL)
+        except h2.exceptions.H2Error:  # pragma: no cover - closed meanwhile
+            pass
+        del self._events[stream_id]
+        self._max_streams_semaphore._release()
+        if not self._events and self._state is HTTPConnectionState.ACTIVE:
+            self._state = HTTPConnectionState.IDLE
+            if self._keepalive_expiry is not None:
+                self._expire_at = time.monotonic() + self._keepalive_expiry
+
     def is_available(self) -> bool:
         return super().is_available() and self._connection_terminated is None
 
@@ -350,7 +351,12 @@ class HTTP2Connection(httpcore.AsyncHTTP2Connection):
 
 class _Body:
     """The body of one HTTP/2 response: iterate for bytes, ``aclose()`` ends the stream (reset
-    if it is still open)."""
+    if it is still open).
+
+    A class with ``__anext__``, not an async generator: a body dropped unread is then only
+    garbage, with no generator for trio's (or asyncio's) finalizer hooks to close in a task of
+    their own, and no warning in another library's words (the stream that owns it warns).
+    """
 
     __slots__ = ("_closed", "_connection", "_request", "_stream_id")
 
@@ -360,12 +366,29 @@ class _Body:
         self._stream_id = stream_id
         self._closed = False
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
+    def __aiter__(self) -> _Body:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._closed:
+            raise StopAsyncIteration
+        conn = self._connection
+        request = self._request
+        stream_id = self._stream_id
         try:
-            async for chunk in self._connection._receive_response_body(
-                self._request, self._stream_id
-            ):
-                yield chunk
+            while True:
+                event = await conn._receive_stream_event(request, stream_id)
+                if isinstance(event, h2.events.DataReceived):
+                    try:
+                        conn._h2_state.acknowledge_received_data(
+                            event.flow_controlled_length or 0, stream_id
+                        )
+                    except h2.exceptions.H2Error as exc:  # pragma: no cover - reset under us
+                        raise httpcore.RemoteProtocolError(str(exc)) from exc
+                    await conn._write_outgoing_data(request)
+                    return event.data or b""
+                if isinstance(event, h2.events.StreamEnded):
+                    break
         except ConnectionNotAvailable:
             # a GOAWAY below a stream whose response already started: the server broke its word
             with anyio.CancelScope(shield=True):
@@ -375,8 +398,16 @@ class _Body:
             with anyio.CancelScope(shield=True):
                 await self.aclose()
             raise
+        raise StopAsyncIteration
 
     async def aclose(self) -> None:
         if not self._closed:
             self._closed = True
             await self._connection._response_closed(self._stream_id)
+
+    def abandon(self) -> None:
+        """Its response was garbage-collected unclosed: give the stream's slot back now, without
+        awaiting (the reset leaves with the connection's next write)."""
+        if not self._closed:
+            self._closed = True
+            self._connection._forget(self._stream_id)

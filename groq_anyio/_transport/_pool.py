@@ -134,6 +134,9 @@ class PooledStream:
             return
         self._closed = True
         self._iter = None
+        forget = getattr(self._inner, "abandon", None)
+        if forget is not None:  # (HTTP/2: the stream's slot comes back at once)
+            forget()
         self._pool._abandon(self._entry)
 
     async def aclose(self) -> None:
