@@ -234,6 +234,30 @@ class _H11Adapter:
 class HTTP11Connection:
     """One HTTP/1.1 connection (see the module notes)."""
 
+    __slots__ = (
+        "_adapter",
+        "_body",
+        "_complete",
+        "_eof",
+        "_error",
+        "_expire_at",
+        "_feed",
+        "_head_bytes",
+        "_headers_done",
+        "_informational",
+        "_keep_alive",
+        "_keepalive_expiry",
+        "_max_header_bytes",
+        "_origin",
+        "_pump",
+        "_raw_headers",
+        "_request_count",
+        "_seen",
+        "_state",
+        "_status",
+        "_stream",
+    )
+
     def __init__(
         self,
         origin: httpcore.Origin,

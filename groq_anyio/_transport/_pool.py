@@ -398,7 +398,7 @@ class ConnectionPool:
         sni = request.extensions.get("sni_hostname") or self._host
         ctx = (self._ssl_context or ssl.create_default_context()) if tls else None
         backend = self._network_backend
-        stream: httpcore.AsyncNetworkStream
+        stream: Any  # one of ours (a BaseStream) or an httpcore.AsyncNetworkStream (tests)
         proxy = self._proxy
         if proxy is not None:
             stream = await self._through_proxy(proxy, timeout, ctx, sni)
@@ -449,12 +449,12 @@ class ConnectionPool:
 
     async def _through_proxy(
         self, proxy: Proxy, timeout: float | None, ctx: ssl.SSLContext | None, sni: str
-    ) -> httpcore.AsyncNetworkStream:
+    ) -> Any:
         """A connection to the proxy; for an https:// origin, TLS with the origin through a
         CONNECT tunnel."""
         backend = self._network_backend
         if isinstance(backend, str):
-            stream: httpcore.AsyncNetworkStream = await get_backend(backend).connect(
+            stream: Any = await get_backend(backend).connect(
                 proxy.host, proxy.port, timeout=timeout, ssl_context=None, server_hostname=None
             )
         else:

@@ -49,6 +49,27 @@ class AsyncioStream(BaseStream, asyncio.Protocol):
     """One connection: the protocol the loop calls, and the stream httpcore and our HTTP/1.1
     connection use."""
 
+    __slots__ = (
+        "_buffer",
+        "_buffered",
+        "_deadline",
+        "_drain",
+        "_eof",
+        "_eof_delivered",
+        "_exc",
+        "_handshaking",
+        "_incoming",
+        "_loop",
+        "_lost",
+        "_outgoing",
+        "_reading_paused",
+        "_ssl",
+        "_timer",
+        "_transport",
+        "_waiter",
+        "_write_paused",
+    )
+
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__()
         self._loop = loop

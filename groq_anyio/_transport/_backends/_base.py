@@ -44,8 +44,11 @@ _CORK_LIMIT = 64 * 1024
 Receiver = Callable[[bytes], None]
 
 
-class BaseStream(httpcore.AsyncNetworkStream):
+class BaseStream:
     """The shared part of every backend's stream: write coalescing and the push interface.
+
+    It has ``httpcore.AsyncNetworkStream``'s interface without deriving from it (whose
+    instances carry a ``__dict__``: a stream per connection adds up with hundreds open).
 
     A backend implements :meth:`_receive` (one read, ``b""`` at the end), :meth:`_transmit`
     (one atomic send of all of ``buffer``), :meth:`_close`, :meth:`start_tls`,
