@@ -47,6 +47,7 @@ _LARGE_BODY = 256 * 1024  # bytes bodies up to this size leave with the head, in
 _PAUSE_PIECES = 4  # body pieces unread before the byte count is checked for pausing
 _PAUSE_BYTES = 256 * 1024
 _HTTP11 = {"http_version": b"HTTP/1.1"}
+_NO_LIMITS: dict[str, float | None] = {}
 
 
 class NotSent(httpcore.WriteError):
@@ -547,7 +548,7 @@ class _Body:
                     raise conn._error
                 if conn._eof or conn._state is _State.CLOSED:
                     raise conn._cut_short()
-                await conn._pump(self._extensions["timeout"].get("read"))
+                await conn._pump(self._extensions.get("timeout", _NO_LIMITS).get("read"))
                 if conn._error is not None:
                     raise conn._error
             except BaseException:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ssl
 import sys
-from asyncio import _get_running_loop
 from typing import Any, Protocol
 
 from ._base import BaseStream
@@ -80,9 +79,11 @@ def get_backend(name: str = "auto") -> Backend:
 def loop_token() -> object:
     """The identity of the running event loop: the asyncio loop, or the trio run's token
     (``None`` outside any loop)."""
-    loop = _get_running_loop()
-    if loop is not None:
-        return loop
+    asyncio: Any = sys.modules.get("asyncio")  # (no asyncio imported: no asyncio loop runs)
+    if asyncio is not None:
+        loop = asyncio._get_running_loop()
+        if loop is not None:
+            return loop
     trio: Any = sys.modules.get("trio")
     if trio is not None:
         try:
