@@ -25,6 +25,7 @@ __all__ = [
     "SecretStr",
     "Timeout",
     "build_config",
+    "is_loopback",
 ]
 
 DEFAULT_BASE_URL: Final = "https://api.groq.com/openai/v1"
@@ -272,7 +273,7 @@ DEFAULT_CIRCUIT_BREAKER: Final = CircuitBreakerConfig()
 DEFAULT_RESPONSE_LIMITS: Final = ResponseLimits()
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     """Only ``localhost`` itself and literal loopback addresses: ``localhost.``,
     ``evil.localhost`` and the like go to the system resolver, which may answer anything."""
     if host.lower() == "localhost":
@@ -372,7 +373,7 @@ def parse_base_url(url: str, *, allow_insecure_http: bool) -> tuple[str, str, st
         raise InvalidParameterError("base_url", "must not carry credentials; pass api_key instead")
     if parts.query or parts.fragment:
         raise InvalidParameterError("base_url", "must not have a query or fragment")
-    if scheme == "http" and not allow_insecure_http and not _is_loopback(host):
+    if scheme == "http" and not allow_insecure_http and not is_loopback(host):
         raise InvalidParameterError(
             "base_url",
             f"plain http:// is only allowed to loopback hosts, not {host!r}; use https:// or pass "

@@ -28,7 +28,7 @@ from urllib.parse import unquote, urlsplit
 
 import httpcore
 
-from .._config import RedactedBytes
+from .._config import RedactedBytes, is_loopback
 from .._errors import InvalidParameterError
 
 __all__ = ["Proxy", "connect_tunnel", "forward_target", "select_proxy", "socks5_tunnel"]
@@ -121,17 +121,6 @@ def _bypassed(host: str, port: int, no_proxy: str) -> bool:
     return False
 
 
-def _is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def select_proxy(
     scheme: str,
     host: str,
@@ -144,7 +133,7 @@ def select_proxy(
     """The proxy for requests to ``scheme://host:port`` (see the module notes), or None."""
     if proxy is not None:
         return Proxy(proxy)
-    if not trust_env or _is_loopback(host):
+    if not trust_env or is_loopback(host):
         return None
     env = os.environ if environ is None else environ
     url = _env(env, f"{scheme}_proxy") or _env(env, "all_proxy")
