@@ -357,7 +357,15 @@ class RateLimitTracker:
     flag once the limits are lifted).
     """
 
-    __slots__ = ("snapshot", "gated", "throttle", "_blocked_until", "_next_slot", "_lock")
+    __slots__ = (
+        "snapshot",
+        "gated",
+        "throttle",
+        "_blocked_until",
+        "_next_slot",
+        "_lock",
+        "_warned_until",
+    )
 
     def __init__(self, throttle: float | None = None) -> None:
         self.snapshot: RateLimitSnapshot | None = None
@@ -365,6 +373,8 @@ class RateLimitTracker:
         self.throttle = throttle or None
         self._blocked_until = -math.inf
         self._next_slot = -math.inf
+        #: the end of the hold last reported at WARNING (one line per hold, not per call)
+        self._warned_until = -math.inf
         self._lock: anyio.Lock | None = None
 
     def observe(
@@ -462,6 +472,9 @@ class RateLimitTracker:
                 if delay <= 0.0:
                     break
                 self._check(delay, what, max_wait, deadline)
+                if now + delay > self._warned_until:
+                    self._warned_until = now + delay
+                    _warn_held(delay, what)
                 await clock.sleep(delay)
             gap = self.spacing(now)
             if gap > 0.0:
@@ -492,3 +505,16 @@ class RateLimitTracker:
             code="rate_limit_exceeded",
             type=what if what in ("requests", "tokens") else None,
         )
+
+
+def _warn_held(delay: float, what: str) -> None:
+    """Calls are being held: a rate limit is exhausted (or the server said to wait)."""
+    from ._log import RESILIENCE, log_warning
+
+    log_warning(
+        "rate limit exhausted (%s): holding calls for %.3f s",
+        what,
+        delay,
+        logger=RESILIENCE,
+        extra={"groq_rate_limit": what, "groq_wait_s": round(delay, 3)},
+    )

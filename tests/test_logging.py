@@ -343,3 +343,31 @@ def test_groq_log_debug_prints_requests() -> None:
 
 async def test_chat_script_import() -> None:
     assert ChatScript().text
+
+
+@pytest.mark.anyio
+async def test_warning_once_when_calls_are_held_by_an_exhausted_rate_limit(
+    plain_server: GroqTestServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Rate-limit exhaustion is a WARNING when the client starts holding calls (one line per
+    hold, whatever the number of calls held), with its fields in ``extra``."""
+    import anyio
+
+    from groq_anyio.testing import FakeClock, use_clock
+
+    caplog.set_level(logging.WARNING)
+    async with AsyncGroq(api_key=KEY, base_url=plain_server.base_url, max_retries=0) as c:
+        use_clock(c, FakeClock())
+        plain_server.push(
+            ChatScript(
+                headers={"x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "2s"}
+            )
+        )
+        await c.chat.completions.create(model=MODEL, messages=MESSAGES)  # the limit hits 0
+        async with anyio.create_task_group() as tg:
+            for _ in range(3):  # all three wait behind the same exhausted limit
+                tg.start_soon(lambda: c.chat.completions.create(model=MODEL, messages=MESSAGES))
+    held = [r for r in caplog.records if "holding calls" in r.getMessage()]
+    assert len(held) == 1, [r.getMessage() for r in caplog.records]
+    assert held[0].name == "groq_anyio.resilience" and held[0].levelno == logging.WARNING
+    assert held[0].groq_rate_limit == "requests" and 0 < held[0].groq_wait_s <= 2
