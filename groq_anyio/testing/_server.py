@@ -176,6 +176,12 @@ class GroqTestServer:
     async def __aenter__(self) -> Self:
         if self._tg is not None:
             raise RuntimeError("the server is already running")
+        if self.http2:
+            # h2 and hpack log decoded header blocks at DEBUG: the key a client sends would be
+            # in them, whichever client it is (ours installs the same filter)
+            from .._telemetry._redact import install_log_redaction
+
+            install_log_redaction()
         if self.ssl_context is not None:
             self.ssl_context.set_alpn_protocols(["h2", "http/1.1"] if self.http2 else ["http/1.1"])
         listener = await anyio.create_tcp_listener(
