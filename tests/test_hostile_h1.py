@@ -2,8 +2,8 @@
 that cannot work, redirects. Hostile servers of our own (tests/hostile.py) over plain TCP and
 TLS, on asyncio and trio.
 
-Tests that fail against the transport as it is are marked ``xfail(strict=True)`` with the
-issue item; the mark goes when the fix lands.
+A test that a regression makes fail can be marked with ``hostile.known_failure`` (a strict
+xfail naming the issue item) while its fix is under way; none is marked now.
 """
 
 from __future__ import annotations
