@@ -167,7 +167,7 @@ class AsyncGroq:
         max_keepalive_connections: int | None = None,
         keepalive_expiry: float = 30.0,
         allow_insecure_http: bool = False,
-        verify: ssl.SSLContext | str | os.PathLike[str] | None = None,
+        verify: ssl.SSLContext | str | os.PathLike[str] | bool | None = None,
         retry: RetryPolicy | None = None,
         circuit_breaker: CircuitBreakerConfig | None = DEFAULT_CIRCUIT_BREAKER,
         rate_limit_wait: bool = True,

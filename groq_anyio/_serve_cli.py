@@ -102,7 +102,7 @@ def server_options(args: argparse.Namespace) -> dict[str, Any]:
         out["ssl_context"] = server_context(files.cert, files.key)
         print(
             f"[groq-anyio] TLS: CA certificate {files.ca} (clients: SSL_CERT_FILE={files.ca}, "
-            f"or ssl.create_default_context(cafile='{files.ca}'))",
+            f"or AsyncGroq(verify='{files.ca}'))",
             file=sys.stderr,
             flush=True,
         )

@@ -195,7 +195,7 @@ class Transport:
         self,
         config: ClientConfig,
         *,
-        verify: ssl.SSLContext | str | os.PathLike[str] | None = None,
+        verify: ssl.SSLContext | str | os.PathLike[str] | bool | None = None,
         network_backend: Any = None,
     ) -> None:
         """``network_backend``: a backend name (``auto``, ``asyncio``, ``trio``, ``anyio``;
