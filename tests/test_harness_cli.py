@@ -174,6 +174,21 @@ def test_bench_on_uvloop(tmp_path: Path) -> None:
     assert doc["completed"] == 6 and doc["output_lens"] == [5] * 6
 
 
+def test_workers_on_uvloop_hand_back_results_bigger_than_a_pipe(tmp_path: Path) -> None:
+    """uvloop leaves a worker's stdout non-blocking: a result over 64 KiB (the pipe) used to be
+    cut short there and the run failed with a decode error."""
+    pytest.importorskip("uvloop")
+    proc = _bench(
+        *FAST,
+        "--num-prompts", "160", "--random-output-len", "64", "--max-concurrency", "80",
+        "--workers", "2", "--uvloop", "--save-result", "--result-dir", str(tmp_path),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    (path,) = tmp_path.glob("groq-anyio-*.json")
+    doc = _load(path, ["ttft", "itl"], [99])
+    assert doc["completed"] == 160
+
+
 def test_bench_sharegpt_and_html_plot(tmp_path: Path) -> None:
     data = [
         {

@@ -304,7 +304,13 @@ def main(args: argparse.Namespace) -> int:
             )
         elif not os.environ.get("GROQ_API_KEY"):
             local_key = "none"  # an OpenAI-compatible server that takes no key
-        return _sweep(args, samples, slos, base_url, local_key)
+        from ._workers import WorkerError
+
+        try:
+            return _sweep(args, samples, slos, base_url, local_key)
+        except WorkerError as exc:  # (--workers: one line, not a traceback)
+            print(f"{prog}: error: {exc}", file=sys.stderr)
+            return 1
 
 
 def _sweep(

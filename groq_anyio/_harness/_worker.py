@@ -6,6 +6,7 @@ Reads ``{"config": RunConfig, "start_at_ns": int}`` as JSON on stdin, runs it, w
 
 from __future__ import annotations
 
+import os
 import sys
 
 import msgspec
@@ -22,8 +23,20 @@ def main() -> int:
     job = msgspec.json.decode(sys.stdin.buffer.read(), type=WorkerInput)
     state = RunState()
     run_blocking(job.config, state, None, job.start_at_ns)
-    sys.stdout.buffer.write(msgspec.json.encode(state.output()))
+    # The result goes out whole, whatever the event loop did to stdout: uvloop leaves the pipe
+    # non-blocking, and a result bigger than the pipe (the parent reads the workers one after
+    # another) was then cut at 64 KiB. Written with os.write in a loop, on a blocking fd.
+    data = memoryview(msgspec.json.encode(state.output()))
     sys.stdout.flush()
+    fd = sys.stdout.fileno()
+    os.set_blocking(fd, True)
+    while data:
+        try:
+            data = data[os.write(fd, data) :]
+        except BlockingIOError:  # (set back to non-blocking under us: wait for the reader)
+            import select
+
+            select.select([], [fd], [])
     return 0
 
 

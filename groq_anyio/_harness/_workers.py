@@ -95,7 +95,10 @@ def run_workers(cfg: RunConfig, n: int) -> list[WorkerOutput]:
                 interrupted = True
         if proc.returncode != 0 or not data:
             raise WorkerError(f"a worker process failed (exit status {proc.returncode})")
-        outputs.append(msgspec.json.decode(data, type=WorkerOutput))
+        try:
+            outputs.append(msgspec.json.decode(data, type=WorkerOutput))
+        except msgspec.DecodeError as exc:
+            raise WorkerError(f"a worker process sent an unreadable result ({exc})") from None
     if interrupted:
         for o in outputs:
             o.interrupted = True
