@@ -279,19 +279,9 @@ class HTTP2Connection(httpcore.AsyncHTTP2Connection):
 
     async def _reset_if_open(self, stream_id: int) -> None:
         """RST_STREAM a stream that is still open, flushed within WRITE_GRACE seconds."""
+        if self._connection_error or not self._queue_reset(stream_id):
+            return
         state = self._h2_state
-        if (
-            self._connection_error
-            or state.state_machine.state == h2.connection.ConnectionState.CLOSED
-        ):
-            return
-        stream = state.streams.get(stream_id)
-        if stream is None or stream.closed:
-            return
-        try:
-            state.reset_stream(stream_id, error_code=_CANCEL)
-        except h2.exceptions.H2Error:  # pragma: no cover - closed meanwhile
-            return
         flushed = False
         with anyio.CancelScope(shield=True) as scope:
             scope.deadline = anyio.current_time() + WRITE_GRACE
@@ -316,17 +306,26 @@ class HTTP2Connection(httpcore.AsyncHTTP2Connection):
                 except Exception:  # pragma: no cover - best effort
                     pass
 
+    def _queue_reset(self, stream_id: int) -> bool:
+        """Queue RST_STREAM (CANCEL) for ``stream_id`` if it is still open on a live
+        connection; whether a reset was queued (it leaves with the next write)."""
+        state = self._h2_state
+        if state.state_machine.state == _CLOSED:
+            return False
+        stream = state.streams.get(stream_id)
+        if stream is None or stream.closed:
+            return False
+        try:
+            state.reset_stream(stream_id, error_code=_CANCEL)
+        except h2.exceptions.H2Error:  # pragma: no cover - closed meanwhile
+            return False
+        return True
+
     def _forget(self, stream_id: int) -> None:
         """The synchronous end of a stream (see :meth:`_Body.abandon`)."""
         if stream_id not in self._events:
             return
-        state = self._h2_state
-        try:
-            stream = state.streams.get(stream_id)
-            if stream is not None and not stream.closed and state.state_machine.state != _CLOSED:
-                state.reset_stream(stream_id, error_code=_CANCEL)
-        except h2.exceptions.H2Error:  # pragma: no cover - closed meanwhile
-            pass
+        self._queue_reset(stream_id)
         del self._events[stream_id]
         self._max_streams_semaphore._release()
         if not self._events and self._state is HTTPConnectionState.ACTIVE:
