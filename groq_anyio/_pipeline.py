@@ -273,6 +273,7 @@ async def _attempt(
     """One attempt: the response and its body / primed stream, or an ``APIError``."""
     raw = await transport.send(method, url, headers, body, options.timeout)
     timings.response_headers = _now_ns()
+    timings.request_sent = raw.sent_ns
     clock = state._clock
     snap = state.limits.observe(raw.raw_headers, clock.now())
     if call is not None:

@@ -30,6 +30,9 @@ class Timings(msgspec.Struct, kw_only=True, gc=False):
     """``time.perf_counter_ns()`` stamps of one call (``None``: not reached).
 
     - ``request_start``: the call began (before validation and encoding).
+    - ``request_sent``: the request's last byte was handed to the network (the transport's
+      write returned; the last attempt's). Everything before it is the client's own share:
+      encoding, waiting for a connection or the event loop, connecting, writing.
     - ``response_headers``: the response status line and headers arrived.
     - ``first_chunk``: the first body bytes (streams: the first parsed chunk) reached the client.
     - ``first_content_chunk``: the first chunk carrying content text (time to first token).
@@ -44,6 +47,7 @@ class Timings(msgspec.Struct, kw_only=True, gc=False):
     """
 
     request_start: int
+    request_sent: int | None = None
     response_headers: int | None = None
     first_chunk: int | None = None
     first_content_chunk: int | None = None
@@ -55,6 +59,11 @@ class Timings(msgspec.Struct, kw_only=True, gc=False):
 
     def _since_start(self, stamp: int | None) -> float | None:
         return None if stamp is None else (stamp - self.request_start) / 1e9
+
+    @property
+    def time_to_sent(self) -> float | None:
+        """Seconds from the call to the request's last byte handed to the network."""
+        return self._since_start(self.request_sent)
 
     @property
     def time_to_headers(self) -> float | None:
@@ -95,9 +104,12 @@ class Timings(msgspec.Struct, kw_only=True, gc=False):
 class StreamLatency(msgspec.Struct, kw_only=True, gc=False):
     """The latency figures of one finished stream, in seconds (``None``: not known).
 
-    Client side: ``ttfb`` (response headers), ``ttft`` (first content chunk), ``itl`` (gaps
-    between content chunks), ``tpot`` (``(e2el - ttft) / (completion_tokens - 1)``, as vLLM
-    computes it, from the usage's completion tokens), ``e2el`` (the call to the last chunk).
+    Client side, from the call: ``sent`` (the request handed to the network: the client's own
+    share, from encoding to the write), ``ttfb`` (response headers), ``ttft`` (first content
+    chunk), ``itl`` (gaps between content chunks), ``tpot`` (``(e2el - ttft) /
+    (completion_tokens - 1)``, as vLLM computes it, from the usage's completion tokens),
+    ``e2el`` (the call to the last chunk). ``ttft - sent`` is the time to first token as the
+    server and the network made it, without the client's queue.
     Server side, from Groq's usage block: ``queue_time``, ``prompt_time``, ``completion_time``,
     ``total_time``. ``e2el - total_time`` is then what the network and the client added.
     """
@@ -107,6 +119,7 @@ class StreamLatency(msgspec.Struct, kw_only=True, gc=False):
     itl: list[float]
     tpot: float | None
     e2el: float | None
+    sent: float | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     chunks: int = 0
@@ -130,6 +143,7 @@ class StreamLatency(msgspec.Struct, kw_only=True, gc=False):
             itl=itl,
             tpot=tpot,
             e2el=e2el,
+            sent=timings.time_to_sent,
             prompt_tokens=usage.prompt_tokens if usage is not None else None,
             completion_tokens=completion,
             chunks=0 if times is None else len(times),

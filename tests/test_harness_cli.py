@@ -331,11 +331,17 @@ async def test_chunk_times_match_the_server_send_log(http2: bool) -> None:
             # causality on one clock: the request left before the server got it, and no token
             # reached the client before the server wrote it
             assert t.request_start <= received <= sends[0]
+            # the transport's send stamp: after the call began, before anything came back
+            assert t.request_sent is not None and t.response_headers is not None
+            assert t.first_chunk is not None
+            assert t.request_start <= t.request_sent <= t.response_headers <= t.first_chunk
+            assert t.request_sent <= received + 10_000_000  # (one loop: within a few ms)
             assert all(a >= s for a, s in zip(arrivals, sends, strict=True))
             lat = StreamLatency.of(t, stream.get_final_completion().usage)
             assert len(lat.itl) == 7 and lat.completion_tokens == 8
             assert lat.tpot is not None and lat.ttft is not None and lat.ttfb is not None
             assert lat.ttfb <= lat.ttft <= (lat.e2el or 0)
+            assert lat.sent == t.time_to_sent and lat.sent is not None and 0 <= lat.sent <= lat.ttfb
             assert lat.total_time is not None and lat.prompt_time is not None
 
 

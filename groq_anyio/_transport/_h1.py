@@ -46,6 +46,7 @@ PARSERS = ("auto", "httptools", "h11")
 _LARGE_BODY = 256 * 1024  # bytes bodies up to this size leave with the head, in one send
 _PAUSE_PIECES = 4  # body pieces unread before the byte count is checked for pausing
 _PAUSE_BYTES = 256 * 1024
+_now_ns = time.perf_counter_ns
 _HTTP11 = {"http_version": b"HTTP/1.1"}
 _NO_LIMITS: dict[str, float | None] = {}
 
@@ -387,6 +388,8 @@ class HTTP11Connection:
         try:
             try:
                 await self._send(request, timeouts.get("write"))
+                # when the request's last byte left (latency harnesses: Timings.request_sent)
+                request.extensions["sent_ns"] = _now_ns()
             except httpcore.WriteError as exc:
                 # the server may have answered already (an early error response, then it closed)
                 if not await self._response_after_failed_write(timeouts.get("read")):

@@ -51,6 +51,7 @@ __all__ = ["HTTP2Connection"]
 
 _CANCEL = 0x8
 _ALL = 1 << 30
+_now_ns = time.perf_counter_ns
 _MAX_CONCURRENT_STREAMS = h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS
 _CLOSED = h2.connection.ConnectionState.CLOSED
 
@@ -151,6 +152,9 @@ class HTTP2Connection(httpcore.AsyncHTTP2Connection):
                 # h2 refused the headers themselves (a value HTTP/2 forbids, TE: gzip, ...)
                 raise InvalidHead(str(exc) or type(exc).__name__) from exc
             await self._send_request_body(request=request, stream_id=stream_id)
+            # the request's frames are out (or queued: they leave with this task's next read,
+            # without waiting); latency harnesses read it as Timings.request_sent
+            request.extensions["sent_ns"] = _now_ns()
             status, headers = await self._receive_response(request=request, stream_id=stream_id)
         except BaseException as exc:
             scrub(exc)  # the encoded request headers were locals of the frames that wrote them

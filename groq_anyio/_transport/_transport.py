@@ -72,7 +72,7 @@ def _request_phase_limits(limits: _Limits, total: float | None) -> _Limits:
 class RawResponse:
     """Status line and headers of a response whose body is still to be read from ``stream``."""
 
-    __slots__ = ("status", "raw_headers", "http_version", "stream", "_headers")
+    __slots__ = ("status", "raw_headers", "http_version", "stream", "sent_ns", "_headers")
 
     def __init__(
         self,
@@ -80,11 +80,15 @@ class RawResponse:
         raw_headers: list[tuple[bytes, bytes]],
         http_version: str,
         stream: PooledStream,
+        sent_ns: int | None = None,
     ) -> None:
         self.status = status
         self.raw_headers = raw_headers
         self.http_version = http_version
         self.stream = stream
+        #: perf_counter_ns when the request's last byte was handed to the network (None: the
+        #: connection does not say, e.g. httpcore's own through an unknown httpcore version)
+        self.sent_ns = sent_ns
         self._headers: dict[str, str] | None = None
 
     @property
@@ -319,7 +323,7 @@ class Transport:
         if cached is None or cached[0] is not timeout:
             cached = self._cache_limits(timeout)
         _, phase_limits, limits = cached
-        extensions = {"timeout": phase_limits}
+        extensions: dict[str, Any] = {"timeout": phase_limits}
         request = build_request(method, url, headers, body, extensions)
         try:
             response = await self._pools.current().send(
@@ -341,6 +345,7 @@ class Transport:
             response.headers,
             _HTTP_VERSIONS.get(version) or version.decode("ascii"),
             stream,
+            extensions.get("sent_ns"),
         )
 
     def _cache_limits(self, timeout: Timeout) -> tuple[Timeout, _Limits, _Limits]:
