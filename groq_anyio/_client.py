@@ -439,18 +439,22 @@ class AsyncGroq:
 
     @property
     def api_key(self) -> SecretStr:
+        """The API key, masked in ``repr`` and ``str`` (``.get_secret_value()`` gives the text)."""
         return self._config.api_key
 
     @property
     def base_url(self) -> str:
+        """The API's base URL, normalised (``https://api.groq.com/openai/v1`` by default)."""
         return self._config.base_url
 
     @property
     def timeout(self) -> Timeout:
+        """The default limits of a call (total deadline and per-phase limits)."""
         return self._config.timeout
 
     @property
     def max_retries(self) -> int:
+        """How many times a retryable failure is retried (not counting the first attempt)."""
         return self._config.max_retries
 
     @property
@@ -480,6 +484,7 @@ class AsyncGroq:
 
     @property
     def is_closed(self) -> bool:
+        """Whether :meth:`aclose` ran (or the context manager exited): no new call can start."""
         return self._closed or self._transport.closed
 
     def pool_stats(self) -> PoolStats:

@@ -28,6 +28,8 @@ __all__ = [
     "is_loopback",
 ]
 
+#: The Groq API's OpenAI-compatible endpoint, used when neither ``base_url`` nor
+#: ``GROQ_BASE_URL`` is given.
 DEFAULT_BASE_URL: Final = "https://api.groq.com/openai/v1"
 _API_PREFIX: Final = "/openai/v1"
 _MASK: Final = "**********"
@@ -124,6 +126,18 @@ class Timeout(msgspec.Struct, frozen=True):
 
     @classmethod
     def coerce(cls, value: float | Timeout | None, param: str = "timeout") -> Timeout:
+        """A :class:`Timeout` from what a ``timeout=`` argument accepts.
+
+        Args:
+            value: a :class:`Timeout` (returned as is); a number of seconds (the total deadline,
+                connecting limited to at most 10 s of it); ``None`` (no limit at all); or an
+                object with ``connect``/``read``/``write``/``pool`` attributes such as the
+                official SDK's ``httpx.Timeout`` (per-phase limits, no total deadline).
+            param: the argument's name, for the error message.
+
+        Raises:
+            InvalidParameterError: ``value`` is none of these, or not a positive number.
+        """
         if isinstance(value, Timeout):
             return value
         if value is None:

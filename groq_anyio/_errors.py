@@ -326,15 +326,18 @@ class UnexpectedRedirectError(APIStatusError):
 
 
 class BadRequestError(APIStatusError):
-    pass
+    """400: the request is invalid (a bad parameter, an unsupported value); ``param`` names the
+    field when the server says which. Not retried."""
 
 
 class ContextLengthExceededError(BadRequestError):
-    pass
+    """400 with code ``context_length_exceeded``: the messages (plus ``max_completion_tokens``)
+    do not fit the model's context window; shorten them or pick a model with a longer one."""
 
 
 class ContentFilterError(BadRequestError):
-    pass
+    """400 with code ``content_filter`` or ``content_policy_violation``: the input or the output
+    was blocked by a content policy."""
 
 
 class ToolUseFailedError(BadRequestError):
@@ -342,35 +345,43 @@ class ToolUseFailedError(BadRequestError):
 
 
 class AuthenticationError(APIStatusError):
-    pass
+    """401: the API key is missing, wrong or revoked. Its message never contains the key, even
+    when the server echoes it."""
 
 
 class PermissionDeniedError(APIStatusError):
-    pass
+    """403: the key is valid but may not do this (organisation or project settings, a model or
+    a feature not enabled for it, a blocked region)."""
 
 
 class NotFoundError(APIStatusError):
-    pass
+    """404: no such resource (a file, a batch, a URL path), or a model that was decommissioned
+    (code ``model_decommissioned``)."""
 
 
 class ModelNotFoundError(NotFoundError):
-    pass
+    """404 with code ``model_not_found``: the model does not exist or the key has no access to
+    it; ``client.models.list()`` shows the ones it can use."""
 
 
 class ConflictError(APIStatusError):
+    """409: the request conflicts with the state of a resource (for example a batch being
+    cancelled). Retryable, as in the official SDK."""
+
     retryable = True
 
 
 class RequestTooLargeError(APIStatusError):
-    pass
+    """413: the request body is larger than the server accepts (an upload, a long prompt)."""
 
 
 class UnprocessableEntityError(APIStatusError):
-    pass
+    """422: the request is well-formed but its values cannot be processed."""
 
 
 class FailedDependencyError(APIStatusError):
-    pass
+    """424: a service the request depends on failed (for example a remote MCP server or a
+    built-in tool of a compound model)."""
 
 
 class RateLimitError(APIStatusError):
@@ -398,11 +409,15 @@ class ClientClosedRequestError(APIStatusError):
 
 
 class InternalServerError(APIStatusError):
+    """5xx: the server failed. Retryable, and counted by the circuit breaker; any 5xx without a
+    subclass of its own is this class."""
+
     retryable = True
 
 
 class ServiceUnavailableError(InternalServerError):
-    pass
+    """503: the service is overloaded or down for maintenance; retried after ``retry_after`` when
+    the server sends one."""
 
 
 _BY_STATUS: dict[int, type[APIStatusError]] = {

@@ -324,9 +324,15 @@ class APIResponse(ResponseMeta, Generic[T]):
         return self._body
 
     async def text(self) -> str:
+        """The body read whole and decoded as UTF-8 (undecodable bytes replaced)."""
         return (await self.read()).decode("utf-8", "replace")
 
     async def json(self) -> Any:
+        """The body read whole and decoded as JSON into plain Python values.
+
+        Raises:
+            APIResponseValidationError: the body is not valid JSON.
+        """
         import json
 
         data = await self.read()
@@ -366,6 +372,7 @@ class APIResponse(ResponseMeta, Generic[T]):
 
     @property
     def is_closed(self) -> bool:
+        """Whether the body was read or released: the connection is no longer held."""
         return self._consumed or self._body is not None
 
     async def close(self) -> None:

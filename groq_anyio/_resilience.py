@@ -211,6 +211,8 @@ class CircuitBreaker:
 
     @property
     def consecutive_failures(self) -> int:
+        """Failed attempts counted since the last success (the circuit opens at
+        ``failure_threshold``)."""
         return self._failures
 
     @property

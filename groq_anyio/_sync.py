@@ -359,6 +359,7 @@ class Groq:
 
     @property
     def is_closed(self) -> bool:
+        """Whether :meth:`close` ran (or the ``with`` block exited): no new call can start."""
         return self._loop.stopped or self._async_client.is_closed
 
     def with_options(self, **kwargs: Any) -> Groq:

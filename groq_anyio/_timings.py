@@ -72,6 +72,7 @@ class Timings(msgspec.Struct, kw_only=True, gc=False):
 
     @property
     def time_to_first_chunk(self) -> float | None:
+        """Seconds from the call to the first streamed chunk (content or not)."""
         return self._since_start(self.first_chunk)
 
     @property
