@@ -463,3 +463,49 @@ async def test_an_event_holding_two_json_values_is_not_two_chunks(
             async for chunk in stream:
                 got.append(chunk.choices[0].delta.content or "")
     assert got == ["a ", "b "]
+
+
+async def test_a_long_read_is_decoded_in_pieces_cut_after_events(
+    server: GroqTestServer, client: AsyncGroq, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a read longer than _PIECE is scanned and decoded piece by piece (smaller batches stay in
+    # the CPU caches); with the piece made small every read of this stream is cut many times
+    import groq_anyio._streaming as streaming
+
+    monkeypatch.setattr(streaming, "_PIECE", 1000)
+    spy = _RunSpy(monkeypatch)
+    words = [f"w{i} " for i in range(300)]
+    run = b"".join(_chunk_event(w) for w in words[1:])
+    finish = _chunk_event(None, x_groq={"id": "req_1", "usage": {"total_tokens": 9}})
+    finish = finish.replace(b'"finish_reason": null', b'"finish_reason": "stop"')
+    server.push(_sse([_chunk_event(words[0]), run, finish + b"data: [DONE]\n\n"]))
+    stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+    assert await _collect(stream) == "".join(words)
+    assert spy.runs >= len(run) // 1000  # pieces of at most ~1000 bytes, each one run
+    final = stream.get_final_completion()
+    assert final.choices[0].message.content == "".join(words)
+    assert final.usage is not None and final.usage.total_tokens == 9
+    times = stream.timings.chunk_times
+    assert times is not None and len(times) == 301  # one stamp per chunk, pieces included
+    assert client.pool_stats().in_flight == 0
+
+
+async def test_an_in_band_error_in_a_later_piece_of_a_read(
+    server: GroqTestServer, client: AsyncGroq, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import groq_anyio._streaming as streaming
+
+    monkeypatch.setattr(streaming, "_PIECE", 700)
+    error = {"message": "over capacity", "type": "server_error", "status_code": 503}
+    run = b"".join(_chunk_event(f"b{i} ") for i in range(40))
+    run += _chunk_event(None, error=error) + _chunk_event("never ")
+    server.push(_sse([_chunk_event("a "), run]))
+    stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+    got: list[str] = []
+    with pytest.raises(g.APIStatusError) as info:
+        async with stream:
+            async for chunk in stream:
+                got.append(chunk.choices[0].delta.content or "")
+    assert "".join(got) == "a " + "".join(f"b{i} " for i in range(40))
+    assert info.value.status_code == 503 and info.value.in_stream
+    assert client.pool_stats().in_flight == 0
