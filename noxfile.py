@@ -1,4 +1,5 @@
-"""Sessions mirror CI: tests (asyncio and trio in one run), oldest, lint, typecheck, bench, docs.
+"""Sessions mirror CI: tests (asyncio and trio in one run), oldest, lint, typecheck, package,
+bench, docs.
 
 The test suite talks only to servers it starts on loopback; nothing here needs the network
 beyond the package registry for installs.
@@ -112,6 +113,17 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     session.install("-e", ".[test]", *group("lint"))
     session.run("mypy")
+
+
+@nox.session(python="3.11")
+def package(session: nox.Session) -> None:
+    """Build the sdist and the wheel, twine check them, run the CLI and the local server from the
+    wheel alone in a fresh venv and a subset of the tests from the unpacked sdist: the CI step
+    "package" (.ci/check_package.sh), with build and twine in this session's venv."""
+    session.install("build>=1.2", "twine>=6.1")
+    python = os.path.join(session.virtualenv.location, "bin", "python")
+    env = {"TOOLS_PYTHON": python, "PYTHON": python}
+    session.run("bash", ".ci/check_package.sh", env=env, external=True)
 
 
 @nox.session(python="3.11")
