@@ -97,8 +97,11 @@ extra = [m for m in ("pytest", "trio", "hypothesis", "groq") if importlib.util.f
 assert not extra, f"the wheel pulled in test dependencies: {extra}"
 EOF
 "$bin/groq-anyio" --help >/dev/null
-answer=$("$bin/groq-anyio" chat --local "hi" 2>"$work/chat.err")
-[ -n "$answer" ] || { cat "$work/chat.err" >&2; echo "CI package: chat printed nothing" >&2; exit 1; }
+if ! answer=$("$bin/groq-anyio" chat --local "hi" 2>"$work/chat.err") || [ -z "$answer" ]; then
+    cat "$work/chat.err" >&2
+    echo "CI package: groq-anyio chat from the wheel failed or printed nothing" >&2
+    exit 1
+fi
 say "wheel: groq-anyio chat: $answer ($(tail -n 1 "$work/chat.err"))"
 
 "$bin/groq-anyio" serve --port 0 >/dev/null 2>"$work/serve.err" &
