@@ -75,6 +75,7 @@ class Clock:
     now = staticmethod(time.monotonic)
 
     async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` (``anyio.sleep``: cancellable like any other wait)."""
         await anyio.sleep(seconds)
 
 
@@ -89,12 +90,15 @@ class FakeClock(Clock):
         self.sleeps: list[float] = []
 
     def now(self) -> float:
+        """The virtual time, in seconds."""
         return self.time
 
     def advance(self, seconds: float) -> None:
+        """Move the virtual time forward by ``seconds`` without recording a wait."""
         self.time += seconds
 
     async def sleep(self, seconds: float) -> None:
+        """Record the wait in ``sleeps`` and advance the time by it; only checkpoints."""
         self.sleeps.append(seconds)
         self.time += max(0.0, seconds)
         await anyio.lowlevel.checkpoint()

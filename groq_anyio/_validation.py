@@ -80,6 +80,7 @@ MAX_TOOLS = 128
 MAX_STOP = 4
 #: vision: images per request, and the size of base64 (``data:``) images in one request
 MAX_IMAGES_PER_REQUEST = 5
+#: the largest total size of the base64 (``data:``) images of one request
 MAX_BASE64_IMAGE_BYTES = 4 * 1024 * 1024
 
 _TEXT_PARTS = frozenset({"text"})

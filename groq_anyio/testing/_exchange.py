@@ -42,6 +42,7 @@ __all__ = [
     "Reply",
 ]
 
+#: Response headers as ``(name, value)`` byte pairs, in order (names may repeat).
 HeaderList = list[tuple[bytes, bytes]]
 
 

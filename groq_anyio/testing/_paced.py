@@ -54,14 +54,17 @@ class SendLog:
         self.streams: dict[str, tuple[int, list[int]]] = {}
 
     def open(self, request_id: str, received: int) -> list[int]:
+        """Start the log of one stream; returns the list its token send times go to."""
         sends: list[int] = []
         self.streams[request_id] = (received, sends)
         return sends
 
     def to_json(self) -> bytes:
+        """The log as JSON: ``{request_id: {"received": ns, "sends": [ns, ...]}}``."""
         return _enc({k: {"received": r, "sends": s} for k, (r, s) in self.streams.items()})
 
     def clear(self) -> None:
+        """Forget every stream logged so far."""
         self.streams.clear()
 
 

@@ -56,6 +56,7 @@ class Recording:
 
     @classmethod
     def from_json(cls, doc: dict[str, Any], name: str = "") -> Recording:
+        """A recording from its decoded JSON file (``name``: where it came from, for messages)."""
         request, response = doc["request"], doc["response"]
         if "body_base64" in response:
             content = base64.b64decode(response["body_base64"])
@@ -77,6 +78,7 @@ class Recording:
         )
 
     def reply(self) -> Reply:
+        """The recorded response as a :class:`Reply` (an event stream is sent event by event)."""
         ctype = next((v for k, v in self.headers if k == "content-type"), "")
         if ctype.startswith("text/event-stream"):
             return RawReply(self.status, self.headers, _events(self.content))

@@ -43,7 +43,12 @@ from ._replies import ErrorReply
 __all__ = ["DEFAULT_TEXT", "ChatScript", "ErrorStyle", "UsageStyle", "not_found"]
 
 DEFAULT_TEXT = "Hello from the local Groq server!"
+#: Where a :class:`ChatScript` stream reports usage: ``x_groq`` (in ``x_groq.usage`` of the
+#: finish chunk), ``usage`` (a top-level ``usage`` there), ``trailing`` (a last chunk with empty
+#: ``choices``), or combinations of these.
 UsageStyle = Literal["x_groq", "usage", "trailing", "both", "x_groq_and_trailing"]
+#: How a :class:`ChatScript` sends an error in the middle of a stream: a ``data:`` line, an
+#: ``event: error`` event, or inside ``x_groq.error`` of a chunk.
 ErrorStyle = Literal["data", "event", "x_groq"]
 
 COALESCE_BYTES = 65536

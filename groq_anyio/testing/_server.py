@@ -44,6 +44,8 @@ __all__ = ["GroqTestServer", "ReplyLike", "serve_forever"]
 
 logger = logging.getLogger("groq_anyio.testing")
 
+#: What :meth:`GroqTestServer.push` takes: a :class:`Reply`, or a function of the request
+#: returning one.
 ReplyLike: TypeAlias = Reply | Callable[[RecordedRequest], Reply]
 TLS_HANDSHAKE_TIMEOUT = 10.0
 _DISCONNECTS = (

@@ -41,6 +41,8 @@ ModelListResponse = ModelList
 
 
 class BatchCreateParams(TypedDict, total=False):
+    """The keyword arguments of ``client.batches.create``."""
+
     completion_window: Required[str]
     endpoint: Required[Literal["/v1/chat/completions"]]
     input_file_id: Required[str]
@@ -48,6 +50,8 @@ class BatchCreateParams(TypedDict, total=False):
 
 
 class EmbeddingCreateParams(TypedDict, total=False):
+    """The keyword arguments of ``client.embeddings.create``."""
+
     input: Required[str | Sequence[str]]
     model: Required[str]
     encoding_format: Literal["float", "base64"]
@@ -55,6 +59,8 @@ class EmbeddingCreateParams(TypedDict, total=False):
 
 
 class FileCreateParams(TypedDict, total=False):
+    """The keyword arguments of ``client.files.create``."""
+
     file: Required[Any]
     purpose: Required[Literal["batch"]]
 
@@ -64,6 +70,8 @@ class FileCreateParams(TypedDict, total=False):
 
 
 class SpeechCreateParams(TypedDict, total=False):
+    """The keyword arguments of ``client.audio.speech.create``."""
+
     input: Required[str]
     model: Required[str]
     voice: Required[str]
@@ -73,6 +81,8 @@ class SpeechCreateParams(TypedDict, total=False):
 
 
 class TranscriptionCreateParams(TypedDict, total=False):
+    """The keyword arguments of ``client.audio.transcriptions.create``."""
+
     model: Required[str]
     file: Any
     language: str
@@ -84,6 +94,8 @@ class TranscriptionCreateParams(TypedDict, total=False):
 
 
 class TranslationCreateParams(TypedDict, total=False):
+    """The keyword arguments of ``client.audio.translations.create``."""
+
     model: Required[str]
     file: Any
     prompt: str

@@ -44,7 +44,9 @@ __all__ = [
     "FunctionParameters",
 ]
 
+#: The role of a chat message, as the official SDK spells the type.
 ChatCompletionRole: TypeAlias = Literal["system", "user", "assistant", "tool", "function"]
+#: A JSON Schema object: the ``parameters`` of a function tool.
 FunctionParameters: TypeAlias = dict[str, object]
 
 
@@ -59,6 +61,8 @@ class FunctionDefinition(TypedDict, total=False):
 
 
 class ChatCompletionContentPartTextParam(TypedDict, total=False):
+    """A text part of a message's content: ``{"type": "text", "text": ...}``."""
+
     text: Required[str]
     type: Required[Literal["text"]]
 
@@ -69,6 +73,9 @@ class ImageURL(TypedDict, total=False):
 
 
 class ChatCompletionContentPartImageParam(TypedDict, total=False):
+    """An image part of a user message: ``{"type": "image_url", "image_url": {"url": ...}}``
+    (an ``https`` URL or a ``data:`` URI; ``detail`` is ``auto``, ``low`` or ``high``)."""
+
     image_url: Required[ImageURL]
     type: Required[Literal["image_url"]]
 
@@ -83,6 +90,7 @@ class ChatCompletionRequestMessageContentPartDocument(TypedDict, total=False):
     type: Required[Literal["document"]]
 
 
+#: Any part of a message's content: text, image or document.
 ChatCompletionContentPartParam: TypeAlias = (
     ChatCompletionContentPartTextParam
     | ChatCompletionContentPartImageParam
@@ -94,12 +102,16 @@ ChatCompletionContentPartParam: TypeAlias = (
 
 
 class ChatCompletionSystemMessageParam(TypedDict, total=False):
+    """A system (or ``developer``) message: instructions for the model."""
+
     content: Required[str | Iterable[ChatCompletionContentPartTextParam]]
     role: Required[Literal["system", "developer"]]
     name: str
 
 
 class ChatCompletionUserMessageParam(TypedDict, total=False):
+    """A user message: text, or a list of text, image and document parts."""
+
     content: Required[str | Iterable[ChatCompletionContentPartParam]]
     role: Required[Literal["user"]]
     name: str
@@ -113,6 +125,8 @@ class Function(TypedDict, total=False):
 
 
 class ChatCompletionMessageToolCallParam(TypedDict, total=False):
+    """One tool call of an assistant message: its ``id`` and the function called."""
+
     id: Required[str]
     function: Required[Function]
     type: Required[Literal["function"]]
@@ -126,6 +140,9 @@ class FunctionCall(TypedDict, total=False):
 
 
 class ChatCompletionAssistantMessageParam(TypedDict, total=False):
+    """An assistant message (a previous reply) sent back in the conversation, with its tool
+    calls and reasoning if any."""
+
     role: Required[Literal["assistant"]]
     content: str | Iterable[ChatCompletionContentPartTextParam] | None
     function_call: FunctionCall
@@ -135,17 +152,22 @@ class ChatCompletionAssistantMessageParam(TypedDict, total=False):
 
 
 class ChatCompletionToolMessageParam(TypedDict, total=False):
+    """The result of a tool call, answering the assistant's call ``tool_call_id``."""
+
     content: Required[str | Iterable[ChatCompletionContentPartParam]]
     role: Required[Literal["tool"]]
     tool_call_id: Required[str]
 
 
 class ChatCompletionFunctionMessageParam(TypedDict, total=False):
+    """Deprecated (tool messages replace it): the result of a ``function_call``."""
+
     content: Required[str | None]
     name: Required[str]
     role: Required[Literal["function"]]
 
 
+#: Any message of ``messages``: system, user, assistant, tool or function.
 ChatCompletionMessageParam: TypeAlias = (
     ChatCompletionSystemMessageParam
     | ChatCompletionUserMessageParam
@@ -159,6 +181,9 @@ ChatCompletionMessageParam: TypeAlias = (
 
 
 class ChatCompletionToolParam(TypedDict, total=False):
+    """A tool the model may call: a function (with its JSON Schema), or a built-in tool such
+    as ``browser_search`` or ``code_interpreter``."""
+
     type: Required[Literal["function", "browser_search", "code_interpreter"] | str]
     function: FunctionDefinition
 
@@ -168,16 +193,21 @@ class _NamedFunction(TypedDict, total=False):
 
 
 class ChatCompletionNamedToolChoiceParam(TypedDict, total=False):
+    """``tool_choice`` that forces a call of one function, by name."""
+
     function: Required[_NamedFunction]
     type: Required[Literal["function"]]
 
 
+#: ``tool_choice``: ``"none"``, ``"auto"``, ``"required"`` or one named function.
 ChatCompletionToolChoiceOptionParam: TypeAlias = (
     Literal["none", "auto", "required"] | ChatCompletionNamedToolChoiceParam
 )
 
 
 class ChatCompletionFunctionCallOptionParam(TypedDict, total=False):
+    """Deprecated ``function_call`` choice (``tool_choice`` replaces it): one function, by name."""
+
     name: Required[str]
 
 
@@ -267,6 +297,7 @@ class CompletionCreateParamsStreaming(CompletionCreateParamsBase):
     stream: Required[Literal[True]]
 
 
+#: The keyword arguments of ``client.chat.completions.create``, streaming or not.
 CompletionCreateParams: TypeAlias = (
     CompletionCreateParamsNonStreaming | CompletionCreateParamsStreaming
 )

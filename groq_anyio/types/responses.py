@@ -557,6 +557,7 @@ class ResponseStreamEventOther(GroqModel):
 
     @property
     def sequence_number(self) -> int | None:
+        """The event's ``sequence_number`` if it carries an integer one, else ``None``."""
         value = self.data.get("sequence_number")
         return value if type(value) is int else None
 
