@@ -142,5 +142,6 @@ def instructions(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def docs(session: nox.Session) -> None:
+    """The -W Sphinx build and the API reference check (as CI): .ci/check_docs.py."""
     session.install("-e", ".", *group("docs"))
-    session.run("sphinx-build", "-W", "-b", "html", "docs", "docs/_build/html")
+    session.run("python", ".ci/check_docs.py", "docs/_build/html")
