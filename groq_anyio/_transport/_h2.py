@@ -175,6 +175,17 @@ class HTTP2Connection(httpcore.AsyncHTTP2Connection):
     def _going_away(self) -> bool:
         return self._connection_terminated is not None or self._connection_error
 
+    async def prepare(self, request: httpcore.Request) -> None:
+        """Send the connection preface and read the server's first SETTINGS now, so the first
+        requests need not wait for them (a benchmark opening its connections before its clock
+        starts; ``request`` gives the timeouts)."""
+        async with self._init_lock:
+            if not self._sent_connection_init:
+                await self._send_connection_init(request)
+                self._sent_connection_init = True
+        while not self._settings_known and not self._going_away():
+            await self._receive_events(request)
+
     # -- receiving --------------------------------------------------------------------------------
 
     async def _receive_response(

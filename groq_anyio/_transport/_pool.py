@@ -291,6 +291,68 @@ class ConnectionPool:
             response.stream = PooledStream(response.stream, self, entry)
             return response
 
+    async def preconnect(self, count: int, connect_timeout: float | None = None) -> int:
+        """Open connections now for ``count`` requests at once, so that none of them waits for
+        a TCP/TLS handshake (or, over HTTP/2, the server's SETTINGS): what a benchmark does
+        before its clock starts. HTTP/1.1: idle connections up to ``count`` in all (within
+        ``max_connections`` and the keep-alive limit); HTTP/2: one per ``max_streams``
+        requests. Returns how many connections it opened; a failure to connect raises."""
+        if self._closed:
+            raise httpcore.ConnectError("the connection pool is closed")
+        origin = self._origin
+        url = httpcore.URL(scheme=origin.scheme, host=origin.host, port=origin.port, target=b"/")
+        timeouts = {"connect": connect_timeout, "read": connect_timeout, "write": connect_timeout}
+        request = build_request(b"GET", url, [], b"", {"timeout": timeouts})
+
+        async def open_one() -> _Entry:
+            entry = _Entry()
+            entry.connecting = True
+            self._entries.add(entry)
+            try:
+                conn, stream = await self._connect(request)
+                multiplex = isinstance(conn, httpcore.AsyncHTTP2Connection)
+                if multiplex and isinstance(conn, _H2Connection) and KNOWN_HTTPCORE:
+                    try:
+                        await conn.prepare(request)
+                    except BaseException:
+                        with anyio.CancelScope(shield=True):
+                            await conn.aclose()
+                        raise
+            except BaseException:
+                self._entries.discard(entry)
+                raise
+            entry.conn = conn
+            entry.stream = stream if isinstance(stream, BaseStream) else None
+            entry.connecting = False
+            entry.multiplex = multiplex
+            if self._closed:
+                with anyio.CancelScope(shield=True):
+                    await conn.aclose()
+                raise httpcore.ConnectError("the connection pool is closed")
+            (self._shared if multiplex else self._idle).append(entry)
+            self._wake()
+            return entry
+
+        cap = self._max_streams
+        free = len(self._idle) + sum(
+            max(0, _capacity(e.conn, cap) - e.active) if e.conn is not None else 0
+            for e in self._shared
+        )
+        need = count - free
+        if need <= 0 or len(self._entries) >= self._max_connections:
+            return 0
+        first = await open_one()  # (alone: it tells which protocol the server speaks)
+        per = _capacity(first.conn, cap) if first.multiplex else 1
+        more = -(-(need - per) // per) if need > per else 0
+        room = self._max_connections - len(self._entries)
+        if not first.multiplex:
+            room = min(room, self._max_keepalive - len(self._idle))
+        more = max(0, min(more, room))
+        async with anyio.create_task_group() as tg:
+            for _ in range(more):
+                tg.start_soon(open_one)
+        return 1 + more
+
     async def aclose(self) -> None:
         self._closed = True
         self._to_close.extend(e.conn for e in self._entries if e.conn is not None)

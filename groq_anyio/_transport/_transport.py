@@ -348,6 +348,21 @@ class Transport:
             extensions.get("sent_ns"),
         )
 
+    async def preconnect(self, count: int) -> int:
+        """Open connections for ``count`` concurrent requests now (see
+        :meth:`ConnectionPool.preconnect`); how many were opened. Failures are mapped as for a
+        request."""
+        if self._closed:
+            raise ClientClosedError("the client is closed")
+        connect = self._config.timeout.httpcore_extension()["connect"]
+        try:
+            return await self._pools.current().preconnect(count, connect)
+        except Exception as exc:
+            mapped = map_exception(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
+
     def _cache_limits(self, timeout: Timeout) -> tuple[Timeout, _Limits, _Limits]:
         limits = timeout.httpcore_extension()
         cached = (timeout, _request_phase_limits(limits, timeout.total), limits)
