@@ -9,17 +9,21 @@ this script matches its per-request results (``--save-result`` JSON, by request 
 server's send log:
 
 - ITL: the measured gaps between content chunks against the gaps between the server's sends.
-- TTFT: the measured TTFT (client request start -> first content chunk) against the server's
-  (request arrival -> first token sent); the difference is the whole client + network share.
-  It splits into ``upload`` (the client call -> the server has read and dispatched the request:
-  encoding, the connection, the server's parsing) and ``delivery`` (the server's send of the
-  first token -> the client's arrival stamp).
+- TTFT: the measured TTFT against the server's (request arrival -> first token sent). The
+  bench measures it from the moment the request's last byte was handed to the network (its
+  default ``--latency-from sent``); the difference from the truth then splits into ``upload``
+  (the request sent -> the server has read and dispatched it: the kernel, the server's loop
+  and parsing) and ``delivery`` (the server's send of the first token -> the client's arrival
+  stamp). The client's own share before the send (the call -> sent: encoding, waiting for the
+  loop or a connection, writing) is reported apart as ``client send``, and the TTFT error from
+  the call (vLLM's origin, ``--latency-from call``) is their sum plus that.
 
 Targets (issue 11): at 300 streams, median ITL within 0.3 ms and p99 ITL within 1 ms of the
 truth; median TTFT within 1.5 ms.
 
     python bench/fidelity.py                       # 1, 100, 300 streams; 40 ms, then 4 ms a token
     python bench/fidelity.py --concurrency 300 --workers 2 --http2
+    python bench/fidelity.py --cold-connections    # connections opened by measured requests
 """
 
 from __future__ import annotations
@@ -85,6 +89,8 @@ def _run_bench(url: str, streams: int, args: argparse.Namespace, out: Path) -> d
     ]
     if args.uvloop:
         cmd.append("--uvloop")
+    if args.cold_connections:
+        cmd.append("--cold-connections")
     if args.http2:
         cmd.append("--http2")
     else:
@@ -100,7 +106,10 @@ def _run_bench(url: str, streams: int, args: argparse.Namespace, out: Path) -> d
 
 def compare(doc: dict[str, Any], log: dict[str, Any]) -> dict[str, Any]:
     """The measured figures of ``doc`` against the server's ``log`` (milliseconds)."""
-    ids = doc["groq_anyio"]["request_ids"]
+    ours = doc["groq_anyio"]
+    ids = ours["request_ids"]
+    from_sent = ours.get("latency_from", "call") == "sent"
+    client_sends = ours.get("client_send_times") or [None] * len(ids)
     m_itl: list[float] = []
     t_itl: list[float] = []
     gap_err: list[float] = []
@@ -108,6 +117,9 @@ def compare(doc: dict[str, Any], log: dict[str, Any]) -> dict[str, Any]:
     t_ttft: list[float] = []
     delivery: list[float] = []
     upload: list[float] = []
+    send: list[float] = []
+    ttft_call: list[float] = []
+    by_start: list[tuple[float, float, float]] = []  # (call start, measured, true TTFT)
     matched = 0
     for i, rid in enumerate(ids):
         entry = log.get(rid or "")
@@ -124,12 +136,31 @@ def compare(doc: dict[str, Any], log: dict[str, Any]) -> dict[str, Any]:
         t_itl += truth
         gap_err += [abs(a - b) for a, b in zip(meas, truth, strict=True)]
         ttft = doc["ttfts"][i] * 1000
+        true_ttft = (sends[0] - entry["received"]) / 1e6
         m_ttft.append(ttft)
-        t_ttft.append((sends[0] - entry["received"]) / 1e6)
-        start_ns = doc["start_times"][i] * 1e9
-        delivery.append((start_ns + doc["ttfts"][i] * 1e9 - sends[0]) / 1e6)
-        upload.append((entry["received"] - start_ns) / 1e6)
-    client = doc["groq_anyio"]["client"]
+        t_ttft.append(true_ttft)
+        client_send = client_sends[i]
+        if client_send is not None:
+            send.append(client_send * 1000)
+        # the measured TTFT's origin: the send stamp (or the call, when it was not stamped)
+        shift = client_send if from_sent and client_send is not None else 0.0
+        origin_ns = (doc["start_times"][i] + shift) * 1e9
+        delivery.append((origin_ns + doc["ttfts"][i] * 1e9 - sends[0]) / 1e6)
+        upload.append((entry["received"] - origin_ns) / 1e6)
+        ttft_call.append(ttft + shift * 1000)  # (from the call, as vLLM measures)
+        by_start.append((doc["start_times"][i], ttft, true_ttft))
+    # the first `max_concurrency` requests start together (a burst the server must read and
+    # dispatch one after another); later ones start as slots free up
+    by_start.sort()
+    burst = by_start[: doc.get("max_concurrency") or len(by_start)]
+    later = by_start[len(burst) :]
+
+    def ttft_error(rows: list[tuple[float, float, float]]) -> float:
+        if not rows:
+            return float("nan")
+        return median([r[1] for r in rows]) - median([r[2] for r in rows])
+
+    client = ours["client"]
     return {
         "requests": matched,
         "gaps": len(m_itl),
@@ -143,6 +174,13 @@ def compare(doc: dict[str, Any], log: dict[str, Any]) -> dict[str, Any]:
         "delivery_p99": percentile(delivery, 99),
         "upload_median": median(upload),
         "upload_p99": percentile(upload, 99),
+        "ttft_err_burst": ttft_error(burst),
+        "ttft_err_later": ttft_error(later),
+        "client_send_median": median(send),
+        "client_send_p99": percentile(send, 99),
+        "ttft_from_call_median": median(ttft_call),
+        "latency_from": "sent" if from_sent else "call",
+        "preconnected": client.get("preconnected", 0),
         "client_cpu_fraction": client["cpu_fraction"],
         "client_cpu_per_chunk_us": client["cpu_per_chunk_us"],
         "loop_lag_p99_ms": client["loop_lag_ms"]["p99"],
@@ -155,8 +193,9 @@ def _table(rows: list[tuple[int, dict[str, Any]]]) -> str:
         "| streams | requests | median ITL measured / true (error) | p99 ITL measured / true "
         "(error) | per-gap error median / p99 | median TTFT measured / true (error) | p99 TTFT "
         "measured / true | upload median / p99 | first-chunk delivery median / p99 | client CPU "
-        "| loop lag p99 |\n"
-        "|---:|---:|---|---|---|---|---|---|---|---:|---:|"
+        "| loop lag p99 | client send median / p99 | median TTFT from the call (error) "
+        "| median TTFT error: first round / later rounds |\n"
+        "|---:|---:|---|---|---|---|---|---|---|---:|---:|---|---|---|"
     )
     lines = [head]
     for streams, r in rows:
@@ -171,7 +210,10 @@ def _table(rows: list[tuple[int, dict[str, Any]]]) -> str:
             f"| {mt:.2f} / {tt:.2f} ms ({mt - tt:+.2f}) | {pt:.2f} / {ptt:.2f} ms "
             f"| {r['upload_median']:.3f} / {r['upload_p99']:.3f} ms "
             f"| {r['delivery_median']:.3f} / {r['delivery_p99']:.3f} ms "
-            f"| {r['client_cpu_fraction']:.0%} | {r['loop_lag_p99_ms']:.2f} ms |"
+            f"| {r['client_cpu_fraction']:.0%} | {r['loop_lag_p99_ms']:.2f} ms "
+            f"| {r['client_send_median']:.3f} / {r['client_send_p99']:.3f} ms "
+            f"| {r['ttft_from_call_median']:.2f} ms ({r['ttft_from_call_median'] - tt:+.2f}) "
+            f"| {r['ttft_err_burst']:+.2f} / {r['ttft_err_later']:+.2f} ms |"
         )
     return "\n".join(lines)
 
@@ -187,6 +229,11 @@ def main() -> int:
     p.add_argument("--backend", default="asyncio", choices=("asyncio", "trio"))
     p.add_argument("--http2", action="store_true")
     p.add_argument("--uvloop", action="store_true", help="client and server on uvloop")
+    p.add_argument(
+        "--cold-connections",
+        action="store_true",
+        help="the bench opens no connections before its clock (measured requests connect)",
+    )
     p.add_argument("--json", default=None, help="write the figures here too")
     p.add_argument("--verbose", action="store_true", help="print each bench summary")
     args = p.parse_args()
@@ -212,8 +259,11 @@ def main() -> int:
             print(
                 f"{streams:>4} streams: ITL median {mi:.3f} vs {ti:.3f} ms ({mi - ti:+.3f}), "
                 f"p99 {mp:.3f} vs {tp:.3f} ms ({mp - tp:+.3f}); TTFT median {mt:.2f} vs "
-                f"{tt:.2f} ms ({mt - tt:+.2f}); client CPU {r['client_cpu_fraction']:.0%}, "
-                f"lag p99 {r['loop_lag_p99_ms']:.2f} ms",
+                f"{tt:.2f} ms ({mt - tt:+.2f}; from the call {r['ttft_from_call_median'] - tt:+.2f}"
+                f"; first round {r['ttft_err_burst']:+.2f}, later {r['ttft_err_later']:+.2f}"
+                f"); upload median {r['upload_median']:.3f} ms, client send median / p99 "
+                f"{r['client_send_median']:.3f} / {r['client_send_p99']:.3f} ms; client CPU "
+                f"{r['client_cpu_fraction']:.0%}, lag p99 {r['loop_lag_p99_ms']:.2f} ms",
                 flush=True,
             )
             for w in r["client_warnings"]:
@@ -222,7 +272,9 @@ def main() -> int:
     print(
         f"pace: TTFT {args.ttft_ms:g} ms, then one token every {args.itl_ms:g} ms, "
         f"{args.output_len} tokens; {args.rounds} requests per stream; backend {args.backend}, "
-        f"{'HTTP/2' if args.http2 else 'HTTP/1.1'}, {args.workers} client process(es)"
+        f"{'HTTP/2' if args.http2 else 'HTTP/1.1'}, {args.workers} client process(es); TTFT "
+        f"measured from the request sent; connections opened "
+        f"{'by the measured requests' if args.cold_connections else 'before the clock'}"
     )
     print(_table(rows))
     if args.json:

@@ -122,8 +122,23 @@ def test_bench_end_to_end_local_server(tmp_path: Path, backend: str, protocol: s
     assert ours["client"]["cpu_per_chunk_us"] > 0
     assert set(ours["server_timings_ms"]) >= {"prompt_time", "completion_time", "total_time"}
     assert all(r and r.startswith("req_") for r in ours["request_ids"])
+    # measured from the request sent: the client's share before it is reported on its own
+    assert ours["latency_from"] == "sent" and ours["sent_unknown"] == 0
+    assert "Latencies measured from:                 request sent" in out
+    assert "Median client send (ms):" in out and "P99.9 client send (ms):" in out
+    sends = ours["client_send_times"]
+    assert len(sends) == 6 and all(s is not None and 0 <= s < 5 for s in sends)
+    assert set(ours["client_send_ms"]) >= {"mean", "median", "std", "p50", "p99.9"}
+    assert all(t >= 0 for t in ours["ttfbs"])
+    assert all(b < t for b, t in zip(ours["ttfbs"], doc["ttfts"], strict=True))
+    # the warm-up opened one connection; the other 5 of the 6 at once were opened before the
+    # clock (HTTP/2: the warm-up's connection takes all 6)
+    expected = 0 if protocol == "--http2" else 5
+    assert ours["client"]["preconnected"] == expected
+    assert "Connections opened before the clock:" in out
     rows = (tmp_path / "r.csv").read_text().splitlines()
     assert rows[0].startswith("request_rate,max_concurrency,index,request_id")
+    assert "ttfb_ms,client_send_ms," in rows[0]
     assert len(rows) == 7
 
 
@@ -153,14 +168,23 @@ def test_bench_sweep_workers_datasets_and_plot(tmp_path: Path) -> None:
         "s.json",
         "--plot",
         str(tmp_path / "p.png"),
+        "--latency-from",
+        "call",
+        "--cold-connections",
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("Serving Benchmark Result") == 2
+    assert "Latencies measured from:                 call (vLLM)" in proc.stdout
     for name in ("s-200qps-concurrency2.json", "s-infqps-concurrency2.json"):
         doc = _load(tmp_path / name, ["ttft", "tpot", "itl"], [99])
         assert doc["completed"] == 4 and doc["max_concurrency"] == 2
         assert doc["output_lens"] == [3] * 4
-        assert doc["groq_anyio"]["client"]["processes"] == 2
+        ours = doc["groq_anyio"]
+        assert ours["client"]["processes"] == 2
+        # from the call (vLLM's origin): every TTFT holds its request's client send share
+        assert ours["latency_from"] == "call" and ours["client"]["preconnected"] == 0
+        sends = ours["client_send_times"]
+        assert all(s is not None and 0 <= s < t for s, t in zip(sends, doc["ttfts"], strict=True))
     assert doc["request_rate"] == "inf"
     assert (tmp_path / "p.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -343,6 +367,44 @@ async def test_chunk_times_match_the_server_send_log(http2: bool) -> None:
             assert lat.ttfb <= lat.ttft <= (lat.e2el or 0)
             assert lat.sent == t.time_to_sent and lat.sent is not None and 0 <= lat.sent <= lat.ttfb
             assert lat.total_time is not None and lat.prompt_time is not None
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("http2", [False, True])
+async def test_preconnect_opens_what_the_concurrency_needs(http2: bool) -> None:
+    """Connections opened ahead (HTTP/1.1: one per request; HTTP/2: one for up to the
+    server's stream limit) carry the requests that follow: none of them opens another."""
+    reply = PacedChat(ttft=0.002, tokens_per_second=2000, output_tokens=3)
+    async with GroqTestServer(default=reply) as server:
+        async with AsyncGroq(
+            api_key="k", base_url=server.base_url, max_retries=0, http1=not http2, http2=http2
+        ) as client:
+            opened = await client._transport.preconnect(8)
+            assert opened == (1 if http2 else 8)
+            assert client.pool_stats().connections == opened
+            assert await client._transport.preconnect(8) == 0  # (already there)
+            if http2:  # the session is set up too: the server's SETTINGS are in
+                (entry,) = client._transport._pools.latest()._shared
+                assert entry.conn is not None and entry.conn._settings_known
+            timings = []
+
+            async def one() -> None:
+                stream = await client.chat.completions.create(
+                    model=MODEL, messages=[{"role": "user", "content": "hi"}], stream=True
+                )
+                async with stream:
+                    async for _ in stream:
+                        pass
+                timings.append(stream.timings)
+
+            async with anyio.create_task_group() as tg:
+                for _ in range(8):
+                    tg.start_soon(one)
+            assert client.pool_stats().connections == opened  # no request opened one
+            assert len(timings) == 8
+            for t in timings:
+                assert t.request_sent is not None and t.response_headers is not None
+                assert t.request_start <= t.request_sent <= t.response_headers
 
 
 class _Faulty:

@@ -15,7 +15,12 @@ from hypothesis import strategies as st
 
 from groq_anyio._harness._arrivals import arrival_offsets, gaps
 from groq_anyio._harness._datasets import DatasetError, custom, random_dataset, sharegpt
-from groq_anyio._harness._metrics import goodput_count, summarise, tpot_of_record
+from groq_anyio._harness._metrics import (
+    client_send_of,
+    goodput_count,
+    summarise,
+    tpot_of_record,
+)
 from groq_anyio._harness._records import ClientStats, RequestRecord
 from groq_anyio._harness._shape import validate_result
 from groq_anyio._harness._stats import describe, format_percentile, mean, median, percentile, std
@@ -93,6 +98,7 @@ def test_stream_latency_from_timings_and_usage() -> None:
 
     ms = 1_000_000
     t = Timings(request_start=0, response_headers=5 * ms, first_content_chunk=40 * ms)
+    t.request_sent = 2 * ms
     t.last_chunk = 60 * ms
     # role chunk, 4 content chunks (two share a read), the usage-only finish chunk
     t.chunk_times = array("q", [40 * ms, 40 * ms, 44 * ms, 44 * ms, 52 * ms, 52 * ms])
@@ -108,6 +114,7 @@ def test_stream_latency_from_timings_and_usage() -> None:
     )
     lat = StreamLatency.of(t, usage)
     assert lat.ttfb == pytest.approx(0.005)
+    assert lat.sent == pytest.approx(0.002) and t.time_to_sent == pytest.approx(0.002)
     assert lat.ttft == pytest.approx(0.040)
     assert lat.itl == pytest.approx([0.004, 0.0, 0.008])
     assert lat.e2el == pytest.approx(0.060)
@@ -197,6 +204,54 @@ def test_summary_by_hand() -> None:
     c2 = s2.doc["groq_anyio"]["client"]
     assert c2["bottleneck"] and len(c2["warnings"]) == 2
     assert s2.doc["request_goodput"] is None
+
+
+def test_latencies_from_the_send_stamp_or_the_call_by_hand() -> None:
+    ms = 1_000_000
+    records = [
+        # sent 20 ms after its call: TTFT 100 ms from the call is 80 ms from the send
+        _rec(0, 0.100, 1.0, 11, ttfb=0.050, sent_ns=20 * ms),
+        # sent 40 ms after its call
+        _rec(1, 0.140, 1.1, 11, ttfb=0.060, sent_ns=1_000 * ms + 40 * ms),
+        # no send stamp (a connection that does not say): measured from its call
+        _rec(2, 0.090, 1.0, 11, ttfb=0.045),
+    ]
+    assert client_send_of(records[0]) == pytest.approx(0.020)
+    assert client_send_of(records[2]) is None
+    common = dict(
+        duration_s=3.0,
+        percentiles=[50],
+        selected=["ttft", "tpot", "e2el"],
+        goodput_slos={"ttft": 95},
+        clients=[ClientStats(wall_s=3.0)],
+        lag_threshold_ms=5.0,
+        meta={},
+    )
+    sent = summarise(records, **common, latency_from="sent").doc  # type: ignore[arg-type]
+    call = summarise(records, **common, latency_from="call").doc  # type: ignore[arg-type]
+    assert sent["ttfts"] == pytest.approx([0.080, 0.100, 0.090])
+    assert call["ttfts"] == pytest.approx([0.100, 0.140, 0.090])
+    assert sent["latencies"] == pytest.approx([0.980, 1.060, 1.0])
+    assert sent["median_ttft_ms"] == pytest.approx(90.0)
+    assert call["median_ttft_ms"] == pytest.approx(100.0)
+    assert sent["median_e2el_ms"] == pytest.approx(1000.0)
+    assert sent["mean_tpot_ms"] == pytest.approx(call["mean_tpot_ms"])  # origin-free
+    # goodput ttft <= 95 ms: two requests from the send, one from the call
+    assert sent["request_goodput"] == pytest.approx(2 / 3.0)
+    assert call["request_goodput"] == pytest.approx(1 / 3.0)
+    for doc in (sent, call):
+        ours = doc["groq_anyio"]
+        assert ours["client_send_times"] == pytest.approx([0.020, 0.040, None])
+        assert ours["client_send_ms"]["median"] == pytest.approx(30.0)
+        assert ours["sent_unknown"] == 1
+        assert doc["start_times"] == pytest.approx([0.0, 1.0, 2.0])  # (the calls, as vLLM's)
+    assert sent["groq_anyio"]["ttfbs"] == pytest.approx([0.030, 0.020, 0.045])
+    assert call["groq_anyio"]["ttfbs"] == pytest.approx([0.050, 0.060, 0.045])
+    assert sent["groq_anyio"]["latency_from"] == "sent"
+    assert goodput_count(records, {"ttft": 95}, "sent") == 2
+    assert goodput_count(records, {"ttft": 95}, "call") == 1
+    with pytest.raises(ValueError, match="latency_from"):
+        summarise(records, **common, latency_from="first-byte")  # type: ignore[arg-type]
 
 
 # -- arrival processes (fixed seeds, statistical checks) -----------------------------------------

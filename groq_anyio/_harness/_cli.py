@@ -172,6 +172,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help="requests in flight at most; comma-separated values sweep",
     )
     load.add_argument("--num-warmups", type=int, default=0)
+    load.add_argument(
+        "--cold-connections",
+        action="store_true",
+        help="do not open the connections before the clock starts: measured requests then"
+        " carry TCP/TLS handshakes (vLLM's behaviour)",
+    )
     load.add_argument("--seed", type=int, default=0)
     load.add_argument(
         "--workers", type=_positive_int, default=1, help="client processes (one loop each)"
@@ -188,6 +194,15 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     m.add_argument("--percentile-metrics", type=_metrics, default=["ttft", "tpot", "itl"])
     m.add_argument("--metric-percentiles", type=_percentiles, default=[99.0])
     m.add_argument("--goodput", nargs="+", default=None, metavar="KEY:MS")
+    m.add_argument(
+        "--latency-from",
+        choices=("sent", "call"),
+        default="sent",
+        help="where TTFT, E2EL and TTFB start: sent (default) = when the request's last byte"
+        " was handed to the network, so the client's own queue, connecting and writing are not"
+        " counted (they are reported as 'client send'); call = when the client's call began, as"
+        " vllm bench serve measures",
+    )
     m.add_argument(
         "--lag-threshold-ms",
         type=_positive,
@@ -345,6 +360,7 @@ def _sweep(
             timeout=args.request_timeout,
             local_api_key=local_key,
             keep_texts=args.save_detailed,
+            preconnect=not args.cold_connections,
         )
         doc, interrupted = _run_one(args, cfg, slos)
         docs.append(doc)
@@ -414,6 +430,7 @@ def _run_one(
         lag_threshold_ms=args.lag_threshold_ms,
         meta=meta,
         interrupted=interrupted,
+        latency_from=args.latency_from,
     )
     print_summary(summary.doc, args.percentile_metrics, args.metric_percentiles)
     return summary.doc, interrupted

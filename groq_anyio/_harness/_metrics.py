@@ -1,10 +1,18 @@
 """Records of a run -> the figures vLLM's ``bench serve`` reports, plus the harness's own.
 
-Definitions (as vLLM's, so numbers compare):
+Definitions (as vLLM's, so numbers compare, but for where the clock starts):
 
-- TTFT: the call to the first chunk carrying content; ITL: the gaps between content chunks;
-  E2EL: the call to the last chunk; TPOT: ``(E2EL - TTFT) / (output_tokens - 1)`` for requests
-  of more than one output token, output tokens from the usage block (else content chunks).
+- The origin: with ``latency_from="sent"`` (the default) TTFT, E2EL and TTFB are measured from
+  the moment the request's last byte was handed to the network (``Timings.request_sent``), so
+  they hold what the server and the network took and not the client's own queue; the client's
+  share before that (the call -> sent: encoding, waiting for the event loop or a connection,
+  connecting, writing) is reported apart as ``client_send``. ``latency_from="call"`` measures
+  from the client's call, as vLLM does. A request whose send was not stamped is measured from
+  its call.
+- TTFT: the origin to the first chunk carrying content; ITL: the gaps between content chunks;
+  E2EL: the origin to the last chunk; TPOT: ``(E2EL - TTFT) / (output_tokens - 1)`` for
+  requests of more than one output token (the same from either origin), output tokens from
+  the usage block (else content chunks).
 - Goodput: completed requests per second meeting every ``--goodput`` SLO (a request of one
   token has a TPOT of 0 for this test).
 - Throughputs divide by the benchmark's duration (first request start to last finish).
@@ -21,7 +29,18 @@ from typing import Any
 from ._records import ClientStats, RequestRecord
 from ._stats import describe, format_percentile, mean, percentile
 
-__all__ = ["METRICS", "Summary", "goodput_count", "summarise", "tpot_of_record"]
+__all__ = [
+    "LATENCY_ORIGINS",
+    "METRICS",
+    "Summary",
+    "client_send_of",
+    "goodput_count",
+    "summarise",
+    "tpot_of_record",
+]
+
+#: where TTFT, E2EL and TTFB are measured from (``--latency-from``)
+LATENCY_ORIGINS = ("sent", "call")
 
 #: the latency metrics (vLLM's names) and their headers in the console summary
 METRICS: dict[str, tuple[str, str]] = {
@@ -39,13 +58,37 @@ def tpot_of_record(rec: RequestRecord) -> float | None:
     return None
 
 
-def goodput_count(records: Sequence[RequestRecord], slos_ms: dict[str, float]) -> int:
-    """Completed requests meeting every SLO of ``slos_ms`` (``ttft``/``tpot``/``e2el``, ms)."""
+def client_send_of(rec: RequestRecord) -> float | None:
+    """Seconds from the request's call to its last byte handed to the network (None: not
+    stamped)."""
+    if rec.sent_ns:
+        return max(0.0, (rec.sent_ns - rec.start_ns) / 1e9)
+    return None
+
+
+def _shift(rec: RequestRecord, from_sent: bool) -> float:
+    """What to take off the record's call-based TTFT/E2EL/TTFB for the chosen origin."""
+    if not from_sent:
+        return 0.0
+    return client_send_of(rec) or 0.0
+
+
+def goodput_count(
+    records: Sequence[RequestRecord], slos_ms: dict[str, float], latency_from: str = "sent"
+) -> int:
+    """Completed requests meeting every SLO of ``slos_ms`` (``ttft``/``tpot``/``e2el``, ms),
+    TTFT and E2EL from ``latency_from``'s origin."""
     good = 0
+    from_sent = latency_from == "sent"
     for rec in records:
         if not rec.success:
             continue
-        values = {"ttft": rec.ttft, "tpot": tpot_of_record(rec) or 0.0, "e2el": rec.latency}
+        shift = _shift(rec, from_sent)
+        values = {
+            "ttft": rec.ttft - shift,
+            "tpot": tpot_of_record(rec) or 0.0,
+            "e2el": rec.latency - shift,
+        }
         if all(values[k] <= v / 1000.0 for k, v in slos_ms.items()):
             good += 1
     return good
@@ -133,6 +176,7 @@ def _client_doc(
         "lag_threshold_ms": lag_threshold_ms,
         "bottleneck": bool(warnings),
         "warnings": warnings,
+        "preconnected": sum(c.preconnected for c in clients),
     }
 
 
@@ -147,12 +191,19 @@ def summarise(
     lag_threshold_ms: float,
     meta: dict[str, Any],
     interrupted: bool = False,
+    latency_from: str = "sent",
 ) -> Summary:
     """The result document of a run: ``meta`` (date, model, rate...) then vLLM's fields, the
     ``mean_/median_/std_/p<P>_<metric>_ms`` of the ``selected`` metrics, then ours under
-    ``"groq_anyio"``."""
+    ``"groq_anyio"``. TTFT, E2EL and TTFB run from ``latency_from``'s origin (``"sent"`` or
+    ``"call"``, see the module notes)."""
+    if latency_from not in LATENCY_ORIGINS:
+        raise ValueError(f"latency_from must be one of {LATENCY_ORIGINS}, not {latency_from!r}")
+    from_sent = latency_from == "sent"
     records = sorted(records, key=lambda r: r.index)
+    shifts = [_shift(r, from_sent) for r in records]
     ok = [r for r in records if r.success]
+    ok_shifts = [s for r, s in zip(records, shifts, strict=True) if r.success]
     dur = duration_s if duration_s > 0 else 1e-9
     output_lens = [r.output_tokens if r.success else 0 for r in records]
     input_lens = [
@@ -161,10 +212,11 @@ def summarise(
     ]
     total_input = sum(n for n, r in zip(input_lens, records, strict=True) if r.success)
     total_output = sum(output_lens)
-    ttfts = [r.ttft for r in ok]
+    ttfts = [r.ttft - s for r, s in zip(ok, ok_shifts, strict=True)]
     itls = [g for r in ok for g in r.itl]
     tpots = [t for t in (tpot_of_record(r) for r in ok) if t is not None]
-    e2els = [r.latency for r in ok]
+    e2els = [r.latency - s for r, s in zip(ok, ok_shifts, strict=True)]
+    sends = [client_send_of(r) for r in records]
     buckets, peak_conc = _peaks(ok)
     doc: dict[str, Any] = dict(meta)
     doc.update(
@@ -176,15 +228,19 @@ def summarise(
             "total_output_tokens": total_output,
             "request_throughput": len(ok) / dur,
             "request_goodput": (
-                goodput_count(records, goodput_slos) / dur if goodput_slos else None
+                goodput_count(records, goodput_slos, latency_from) / dur if goodput_slos else None
             ),
             "output_throughput": total_output / dur,
             "total_token_throughput": (total_input + total_output) / dur,
             "input_lens": input_lens,
             "output_lens": output_lens,
-            "ttfts": [r.ttft if r.success else 0.0 for r in records],
+            "ttfts": [
+                r.ttft - s if r.success else 0.0 for r, s in zip(records, shifts, strict=True)
+            ],
             "itls": [r.itl if r.success else [] for r in records],
-            "latencies": [r.latency if r.success else 0.0 for r in records],
+            "latencies": [
+                r.latency - s if r.success else 0.0 for r, s in zip(records, shifts, strict=True)
+            ],
             "start_times": [r.start_ns / 1e9 for r in records],
             "queue_times": [max(0.0, (r.start_ns - r.scheduled_ns) / 1e9) for r in records],
             "generated_texts": [r.generated_text for r in records],
@@ -210,16 +266,26 @@ def summarise(
     overhead = [r.latency - r.total_time for r in ok if r.total_time is not None]
     if overhead:
         server["e2el_minus_total_time"] = _ms(describe(overhead, percentiles))
-    ttfbs = [r.ttfb for r in ok if r.ttfb is not None]
+    ttfb_all = [
+        None if r.ttfb is None else r.ttfb - s for r, s in zip(records, shifts, strict=True)
+    ]
+    ttfbs = [t for r, t in zip(records, ttfb_all, strict=True) if r.success and t is not None]
+    ok_sends = [t for r, t in zip(records, sends, strict=True) if r.success and t is not None]
     chunks = sum(r.chunks for r in records)
     doc["groq_anyio"] = {
         "interrupted": interrupted,
+        "latency_from": latency_from,
         "errors_by_class": dict(Counter(r.error_class for r in records if not r.success)),
         "ttfb_ms": _ms(describe(ttfbs, percentiles)),
+        "client_send_ms": _ms(describe(ok_sends, percentiles)),
+        "sent_unknown": sum(
+            1 for r, t in zip(records, sends, strict=True) if r.success and t is None
+        ),
         "server_timings_ms": server,
         "client": _client_doc(clients, chunks, lag_threshold_ms),
         "request_ids": [r.request_id for r in records],
-        "ttfbs": [r.ttfb for r in records],
+        "ttfbs": ttfb_all,
+        "client_send_times": sends,
         "server_total_times": [r.total_time for r in records],
         "server_queue_times": [r.queue_time for r in records],
         "tokens_per_second": buckets,

@@ -59,6 +59,10 @@ def print_summary(
     )
     lines.append(_line("Peak concurrent requests:", float(doc["max_concurrent_requests"]), ".2f"))
     lines.append(_line("Total token throughput (tok/s):", doc["total_token_throughput"], ".2f"))
+    origin = ours["latency_from"]
+    lines.append(
+        _line("Latencies measured from:", "request sent" if origin == "sent" else "call (vLLM)")
+    )
     for name in selected:
         short, header = METRICS[name]
         lines.append("{s:{c}^{n}}".format(s=header, n=_W, c="-"))
@@ -67,6 +71,13 @@ def print_summary(
         for p in percentiles:
             key = "p" + format_percentile(p)
             lines.append(_line(f"P{key[1:]} {short} (ms):", doc[f"{key}_{name}_ms"], ".2f"))
+    send = ours["client_send_ms"]
+    lines.append("{s:{c}^{n}}".format(s="Client send (call -> request sent)", n=_W, c="-"))
+    lines.append(_line("Mean client send (ms):", send["mean"], ".2f"))
+    lines.append(_line("Median client send (ms):", send["median"], ".2f"))
+    for p in percentiles:
+        key = "p" + format_percentile(p)
+        lines.append(_line(f"P{key[1:]} client send (ms):", send[key], ".2f"))
     server = ours["server_timings_ms"]
     if server:
         lines.append("{s:{c}^{n}}".format(s="Server timings (usage, median)", n=_W, c="-"))
@@ -80,6 +91,7 @@ def print_summary(
     client = ours["client"]
     lines.append("{s:{c}^{n}}".format(s="Client self-check", n=_W, c="-"))
     lines.append(_line("Client processes:", client["processes"]))
+    lines.append(_line("Connections opened before the clock:", client["preconnected"]))
     lines.append(_line("Client CPU (s):", client["cpu_s"], ".2f"))
     lines.append(_line("Client CPU per chunk (us):", client["cpu_per_chunk_us"], ".1f"))
     lines.append(_line("Busiest process CPU (% of a core):", client["cpu_fraction"] * 100, ".1f"))
@@ -151,6 +163,7 @@ CSV_FIELDS = (
     "itl_max_ms",
     "e2el_ms",
     "ttfb_ms",
+    "client_send_ms",
     "server_total_time_ms",
     "error",
 )
@@ -173,6 +186,7 @@ def write_csv(doc: dict[str, Any], path: Path, *, append: bool) -> None:
             ttft, lat, itl = doc["ttfts"][i], doc["latencies"][i], doc["itls"][i]
             tpot = (lat - ttft) / (out_len - 1) * 1000 if ok and out_len > 1 else None
             ttfb = ours["ttfbs"][i]
+            send = ours["client_send_times"][i]
             total = ours["server_total_times"][i]
             w.writerow(
                 [
@@ -188,6 +202,7 @@ def write_csv(doc: dict[str, Any], path: Path, *, append: bool) -> None:
                     f"{max(itl) * 1000:.3f}" if ok and itl else "",
                     f"{lat * 1000:.3f}" if ok else "",
                     "" if ttfb is None else f"{ttfb * 1000:.3f}",
+                    "" if send is None else f"{send * 1000:.3f}",
                     "" if total is None else f"{total * 1000:.3f}",
                     err,
                 ]

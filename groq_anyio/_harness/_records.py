@@ -21,6 +21,9 @@ class RequestRecord(msgspec.Struct, kw_only=True, gc=False):
     #: when the request was due (arrival process) and when the client really started it
     scheduled_ns: int = 0
     start_ns: int = 0
+    #: when the request's last byte was handed to the network (``Timings.request_sent``; 0:
+    #: not known - it failed before, or the connection does not stamp)
+    sent_ns: int = 0
     end_ns: int = 0
     ttfb: float | None = None
     ttft: float = 0.0
@@ -54,6 +57,8 @@ class ClientStats(msgspec.Struct, kw_only=True, gc=False):
     lag_samples: list[float] = msgspec.field(default_factory=list)
     backend: str = "asyncio"
     http_version: str = ""
+    #: connections opened before the clock started (``preconnect``)
+    preconnected: int = 0
 
 
 class WorkerOutput(msgspec.Struct, kw_only=True):

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import msgspec
 
 from .._timings import StreamLatency
@@ -55,6 +56,9 @@ class RunConfig(msgspec.Struct, kw_only=True):
     timeout: float = 600.0
     local_api_key: str | None = None
     keep_texts: bool = False
+    #: open the connections the concurrency needs before the clock starts, so no measured
+    #: request carries a TCP/TLS handshake (False: vLLM's way, connections open on demand)
+    preconnect: bool = True
     #: the global index of sample i is ``index_start + i * index_step`` (workers)
     index_start: int = 0
     index_step: int = 1
@@ -71,6 +75,7 @@ class RunState:
         self.lag: list[float] = []
         self.http_version = ""
         self.backend = "asyncio"
+        self.preconnected = 0
         self.interrupted = False
 
     def output(self) -> WorkerOutput:
@@ -82,6 +87,7 @@ class RunState:
             lag_samples=list(self.lag),
             backend=self.backend,
             http_version=self.http_version,
+            preconnected=self.preconnected,
         )
         return WorkerOutput(
             records=list(self.records),
@@ -147,6 +153,7 @@ async def _one(
         return rec
     timings = stream.timings
     rec.start_ns = timings.request_start
+    rec.sent_ns = timings.request_sent or 0
     rec.end_ns = timings.last_chunk or _now_ns()
     final = stream.get_final_completion()
     lat = StreamLatency.of(timings, final.usage)
@@ -171,6 +178,16 @@ async def _one(
     if cfg.keep_texts and final.choices:
         rec.generated_text = final.choices[0].message.content or ""
     return rec
+
+
+async def _preconnect(client: Any, cfg: RunConfig, state: RunState) -> None:
+    """Open the connections the run's concurrency needs before its clock starts (the
+    warm-ups may have opened some). A failure is not fatal: the requests then report it."""
+    concurrency = min(cfg.max_concurrency or len(cfg.samples), len(cfg.samples))
+    try:
+        state.preconnected = await client._transport.preconnect(concurrency)
+    except Exception:  # (an unreachable server: every request will fail and be counted)
+        state.preconnected = 0
 
 
 async def _lag_probe(state: RunState) -> None:
@@ -216,10 +233,13 @@ async def run(
             async with anyio.create_task_group() as tg:
                 for i in range(cfg.num_warmups):
                     tg.start_soon(limited, -1 - i, cfg.samples[0], _now_ns(), False)
+        if cfg.preconnect and cfg.samples:
+            await _preconnect(client, cfg, state)
         if start_at_ns is not None:
             delay = (start_at_ns - _now_ns()) / 1e9
             if delay > 0:
                 await anyio.sleep(delay)
+        checkpoint = anyio.lowlevel.checkpoint
         async with anyio.create_task_group() as probe:
             probe.start_soon(_lag_probe, state)
             state.cpu_start = time.process_time()
@@ -232,6 +252,11 @@ async def run(
                         await anyio.sleep(wait)
                     index = cfg.index_start + i * cfg.index_step
                     tg.start_soon(limited, index, sample, due, True)
+                    # let it run up to its write before the next one starts: a burst (rate
+                    # inf) then goes out one request after another, each starting its clock
+                    # when it really starts, instead of all clocks starting in one loop tick
+                    # and every request waiting for all the others' encoding and writing
+                    await checkpoint()
             state.end_ns = _now_ns()
             probe.cancel_scope.cancel()
 

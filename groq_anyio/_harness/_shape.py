@@ -38,16 +38,26 @@ class ClientShape(msgspec.Struct):
     lag_threshold_ms: float
     bottleneck: bool
     warnings: list[str]
+    preconnected: int
 
 
 class GroqAnyioShape(msgspec.Struct):
     interrupted: bool
+    #: where ttfts, latencies and ttfbs start: "sent" (the request handed to the network) or
+    #: "call" (the client's call, vLLM's origin)
+    latency_from: str
     errors_by_class: dict[str, int]
     ttfb_ms: dict[str, float]
+    #: the client's share before the request was sent (call -> sent), statistics in ms
+    client_send_ms: dict[str, float]
+    #: completed requests whose send was not stamped (measured from their call)
+    sent_unknown: int
     server_timings_ms: dict[str, dict[str, float]]
     client: ClientShape
     request_ids: list[str | None]
     ttfbs: list[float | None]
+    #: per request: seconds from the call to the request sent (None: not stamped)
+    client_send_times: list[float | None]
     server_total_times: list[float | None]
     server_queue_times: list[float | None]
     tokens_per_second: list[int]
@@ -93,11 +103,17 @@ def validate_result(doc: Any, metrics: Sequence[str], percentiles: Sequence[floa
     """Check ``doc`` (decoded JSON) against the shape; raises ``msgspec.ValidationError``."""
     shape = msgspec.convert(doc, ResultShape)
     n = shape.num_prompts
-    for key in ("input_lens", "output_lens", "ttfts", "itls", "latencies", "errors"):
-        if len(doc[key]) != shape.completed + shape.failed or (
-            not shape.groq_anyio.interrupted and len(doc[key]) != n
+    if shape.groq_anyio.latency_from not in ("sent", "call"):
+        raise msgspec.ValidationError(f"latency_from is {shape.groq_anyio.latency_from!r}")
+    ours = doc["groq_anyio"]
+    columns = [(key, doc[key]) for key in ("input_lens", "output_lens", "ttfts", "itls")]
+    columns += [(key, doc[key]) for key in ("latencies", "errors")]
+    columns += [(key, ours[key]) for key in ("request_ids", "ttfbs", "client_send_times")]
+    for key, column in columns:
+        if len(column) != shape.completed + shape.failed or (
+            not shape.groq_anyio.interrupted and len(column) != n
         ):
-            raise msgspec.ValidationError(f"{key} has {len(doc[key])} entries")
+            raise msgspec.ValidationError(f"{key} has {len(column)} entries")
     for name in metrics:
         keys = [f"mean_{name}_ms", f"median_{name}_ms", f"std_{name}_ms"]
         keys += [f"p{format_percentile(p)}_{name}_ms" for p in percentiles]
