@@ -296,7 +296,14 @@ class XGroq(GroqModel):
 
 
 class Choice(GroqModel):
-    """One completion choice (``finish_reason`` is ``None`` only for a partial result)."""
+    """One completion choice (``finish_reason`` is ``None`` only for a partial result).
+
+    Attributes:
+        index: the choice's position in ``choices``.
+        message: the assistant's reply.
+        finish_reason: why generation stopped: ``stop``, ``length``, ``tool_calls``...
+        logprobs: token log probabilities, when the request asked for them.
+    """
 
     index: int
     message: ChatCompletionMessage
@@ -328,6 +335,19 @@ class ChatCompletion(GroqModel, dict=True, gc=True):
     Besides the API fields, a completion returned by the client carries the HTTP response's
     metadata (``headers``, ``request_id``, ``http_version``, ``timings``); these are not part of
     :meth:`to_dict` / :meth:`to_json`.
+
+    Attributes:
+        id: the completion's id (``chatcmpl-...``).
+        object: always ``"chat.completion"``.
+        created: when it was created, in Unix seconds.
+        model: the model that answered.
+        choices: one :class:`Choice` per requested ``n`` (Groq supports ``n=1``).
+        usage: token counts and server-side timings.
+        system_fingerprint: the backend configuration that served the request.
+        service_tier: the tier that served it (``on_demand``, ``flex``...).
+        usage_breakdown: per-model usage of a compound (multi-model) request.
+        mcp_list_tools: the tools that remote MCP servers offered, when used.
+        x_groq: Groq's metadata (the request ``id``, and more in streams).
     """
 
     id: str
@@ -405,7 +425,19 @@ class ChoiceDeltaToolCall(GroqModel):
 
 
 class ChoiceDelta(GroqModel):
-    """What one chunk adds to a choice."""
+    """What one chunk adds to a choice.
+
+    Attributes:
+        role: ``"assistant"`` on the first chunk of a choice, else usually ``None``.
+        content: the next piece of text (``None`` or empty when the chunk carries none).
+        reasoning: the next piece of the model's reasoning (reasoning models).
+        channel: the harmony channel some models report.
+        tool_calls: pieces of tool calls (see :class:`ChoiceDeltaToolCall`).
+        function_call: a piece of the deprecated single function call.
+        executed_tools: tools the server ran itself (compound models, built-in tools).
+        annotations: citations attached to the content.
+        refusal: a piece of a refusal given instead of content.
+    """
 
     role: str | None = None
     content: str | None = None
@@ -419,7 +451,14 @@ class ChoiceDelta(GroqModel):
 
 
 class ChunkChoice(GroqModel):
-    """One choice inside a streamed chunk."""
+    """One choice inside a streamed chunk.
+
+    Attributes:
+        index: which choice this chunk adds to.
+        delta: what it adds.
+        finish_reason: set on the choice's last chunk (``stop``, ``length``, ``tool_calls``...).
+        logprobs: the log probabilities of this chunk's tokens, when asked for.
+    """
 
     index: int
     delta: ChoiceDelta
@@ -434,6 +473,19 @@ class ChatCompletionChunk(GroqModel):
     ``x_groq.usage``. Every field has a default so that an in-band error event
     (``{"error": {...}}``) decodes too; the stream reader checks ``error`` and
     ``x_groq.error`` on each chunk.
+
+    Attributes:
+        id: the completion's id, the same on every chunk of a stream.
+        object: always ``"chat.completion.chunk"``.
+        created: when the completion was created, in Unix seconds.
+        model: the model that answers.
+        choices: what this chunk adds to each choice.
+        system_fingerprint: the backend configuration that serves the request.
+        service_tier: the tier that serves it.
+        usage: the token counts, on the final chunk when the server sends them there.
+        usage_breakdown: per-model usage of a compound request.
+        x_groq: Groq's metadata: the request ``id`` on the first chunk, ``usage`` on the last.
+        error: an in-band error (then the stream raises it).
     """
 
     id: str = ""

@@ -196,6 +196,17 @@ class CompletionUsage(GroqModel):
 
     The three counts default to ``0`` so a partial usage object (as some ``x_groq`` blocks carry)
     still decodes.
+
+    Attributes:
+        prompt_tokens: tokens of the input (messages, tools, documents).
+        completion_tokens: tokens generated (reasoning included).
+        total_tokens: the sum of the two.
+        queue_time: seconds the request waited in Groq's queue.
+        prompt_time: seconds spent processing the input.
+        completion_time: seconds spent generating.
+        total_time: the request's total processing time, in seconds, as Groq reports it.
+        prompt_tokens_details: a breakdown of the input tokens (cached ones).
+        completion_tokens_details: a breakdown of the generated tokens (reasoning ones).
     """
 
     prompt_tokens: int = 0
