@@ -13,16 +13,13 @@ from ._version import __version__ as __version__
 # type checkers see the imports below. A new public name goes in both places (and __all__).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._client import NOT_GIVEN as NOT_GIVEN
     from ._client import AsyncGroq as AsyncGroq
-    from ._client import NotGiven as NotGiven
     from ._concurrency import chat_many as chat_many
     from ._concurrency import gather_limited as gather_limited
     from ._config import DEFAULT_BASE_URL as DEFAULT_BASE_URL
     from ._config import CircuitBreakerConfig as CircuitBreakerConfig
     from ._config import ResponseLimits as ResponseLimits
     from ._config import RetryPolicy as RetryPolicy
-    from ._config import SecretStr as SecretStr
     from ._config import Timeout as Timeout
     from ._download import BinaryResponse as BinaryResponse
     from ._errors import APIConnectionError as APIConnectionError
@@ -57,12 +54,15 @@ if TYPE_CHECKING:
     from ._errors import UnexpectedRedirectError as UnexpectedRedirectError
     from ._errors import UnprocessableEntityError as UnprocessableEntityError
     from ._health import HealthStatus as HealthStatus
+    from ._notgiven import NOT_GIVEN as NOT_GIVEN
+    from ._notgiven import NotGiven as NotGiven
     from ._ratelimit import RateLimitSnapshot as RateLimitSnapshot
     from ._raw import APIResponse as APIResponse
     from ._raw import StreamAlreadyConsumed as StreamAlreadyConsumed
     from ._resilience import CircuitBreaker as CircuitBreaker
     from ._resilience import CircuitState as CircuitState
     from ._responses_stream import ResponseStream as ResponseStream
+    from ._secrets import SecretStr as SecretStr
     from ._streaming import ChatStream as ChatStream
     from ._sync import Groq as Groq
     from ._telemetry import Telemetry as Telemetry
@@ -76,16 +76,16 @@ if TYPE_CHECKING:
 
 #: public name -> the submodule that defines it
 _LAZY: dict[str, str] = {
-    "NOT_GIVEN": "_client",
+    "NOT_GIVEN": "_notgiven",
     "AsyncGroq": "_client",
-    "NotGiven": "_client",
+    "NotGiven": "_notgiven",
     "chat_many": "_concurrency",
     "gather_limited": "_concurrency",
     "DEFAULT_BASE_URL": "_config",
     "CircuitBreakerConfig": "_config",
     "ResponseLimits": "_config",
     "RetryPolicy": "_config",
-    "SecretStr": "_config",
+    "SecretStr": "_secrets",
     "Timeout": "_config",
     "APIConnectionError": "_errors",
     "APIError": "_errors",

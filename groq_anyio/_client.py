@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import importlib
 import os
-import time
 from collections.abc import AsyncIterable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import msgspec
 
@@ -22,6 +21,7 @@ from ._config import (
     build_config,
 )
 from ._errors import ClientClosedError, InvalidParameterError
+from ._notgiven import NOT_GIVEN, NotGiven
 from ._pipeline import OpenStream, PrimedStream, RequestOptions, send_request
 from ._resilience import CircuitBreaker, Clock, ResilienceState
 from ._timings import Timings
@@ -45,26 +45,6 @@ if TYPE_CHECKING:
     from .resources.responses import Responses
 
 __all__ = ["NOT_GIVEN", "AsyncGroq", "NotGiven"]
-
-
-class NotGiven:
-    """The "argument not passed" marker (``None`` can be a real value for ``timeout``)."""
-
-    _instance: NotGiven | None = None
-
-    def __new__(cls) -> NotGiven:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __repr__(self) -> str:
-        return "NOT_GIVEN"
-
-
-NOT_GIVEN: Final = NotGiven()
 
 
 _T = TypeVar("_T")
@@ -776,7 +756,3 @@ class AsyncGroq:
             instrument=self._instrument,
         )
         return stream  # type: ignore[no-any-return]
-
-
-def start_timings() -> Timings:
-    return Timings(request_start=time.perf_counter_ns())

@@ -13,6 +13,8 @@ from typing import Any, Final
 import msgspec
 
 from ._errors import InvalidParameterError
+from ._secrets import RedactedBytes as RedactedBytes  # (re-exported: the transport reads it here)
+from ._secrets import SecretStr
 from ._validation import validate_header_value
 
 __all__ = [
@@ -32,64 +34,6 @@ __all__ = [
 #: ``GROQ_BASE_URL`` is given.
 DEFAULT_BASE_URL: Final = "https://api.groq.com/openai/v1"
 _API_PREFIX: Final = "/openai/v1"
-_MASK: Final = "**********"
-
-
-class SecretStr:
-    """Holds the API key; ``repr``/``str``/pickling never reveal it.
-
-    Only :meth:`get_secret_value` returns the key, and only the transport calls it, once, to
-    build the ``authorization`` header bytes (themselves wrapped in :class:`RedactedBytes`).
-    """
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def get_secret_value(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return f"SecretStr({_MASK!r})"
-
-    def __str__(self) -> str:
-        return _MASK
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, SecretStr) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(("SecretStr", self._value))
-
-    def __reduce__(self) -> str | tuple[object, ...]:
-        raise TypeError("SecretStr (an API key) cannot be pickled")
-
-    def __len__(self) -> int:
-        return len(self._value)
-
-
-class RedactedBytes(bytes):
-    """``bytes`` whose repr hides its value: the ``authorization`` header in request headers,
-    so a traceback that prints locals, or a logged header list, shows no key."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "b'<redacted>'"
-
-    __str__ = __repr__
-
-    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
-        # pickled (an exception carrying request headers, a worker queue) as the mask, never
-        # as the key; copies stay the same object (it is immutable), so they keep working
-        return (RedactedBytes, (b"<redacted>",))
-
-    def __copy__(self) -> RedactedBytes:
-        return self
-
-    def __deepcopy__(self, memo: object) -> RedactedBytes:
-        return self
 
 
 class Timeout(msgspec.Struct, frozen=True):

@@ -15,9 +15,12 @@ Nothing here ever formats a header value or a request: the API key cannot reach 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._headers import Headers
+
+if TYPE_CHECKING:
+    from ._transport import RawResponse
 
 __all__ = [
     "APIConnectionError",
@@ -53,6 +56,7 @@ __all__ = [
     "ToolUseFailedError",
     "UnprocessableEntityError",
     "UnexpectedRedirectError",
+    "invalid_response",
     "make_status_error",
 ]
 
@@ -199,6 +203,17 @@ class CircuitOpenError(APIError):
 
 class APIResponseValidationError(APIError):
     """The server answered with something that does not decode as the documented type."""
+
+
+def invalid_response(
+    raw: RawResponse, data: bytes, what: str, exc: Exception
+) -> APIResponseValidationError:
+    """The error for a response body that is not ``what`` (to ``raise ... from None``)."""
+    return APIResponseValidationError(
+        f"the response is not {what}: {exc}",
+        request_id=raw.header(b"x-request-id"),
+        body=data[:2000].decode("utf-8", "replace"),
+    )
 
 
 class ResponseTooLargeError(APIError):

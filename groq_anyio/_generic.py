@@ -30,10 +30,11 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import msgspec
 
-from ._client import NOT_GIVEN, start_timings
 from ._download import BinaryResponse
 from ._errors import InvalidParameterError
+from ._notgiven import NOT_GIVEN
 from ._pydantic import PydanticDecoder, is_pydantic_model
+from ._timings import start_timings
 
 if TYPE_CHECKING:
     from ._client import AsyncGroq
@@ -220,7 +221,7 @@ def decode_as(raw: RawResponse, data: bytes, cast_to: Any) -> Any:
     try:
         return _decoder(cast_to).decode(data)
     except (msgspec.DecodeError, RecursionError) as exc:
-        from .resources._common import invalid_response
+        from ._errors import invalid_response
 
         name = getattr(cast_to, "__name__", repr(cast_to))
         raise invalid_response(raw, data, f"a {name}", exc) from None

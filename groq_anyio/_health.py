@@ -18,7 +18,8 @@ from ._errors import APIError, ClientClosedError
 from ._pipeline import RequestOptions
 
 if TYPE_CHECKING:
-    from ._client import AsyncGroq, NotGiven
+    from ._client import AsyncGroq
+    from ._notgiven import NotGiven
     from ._ratelimit import RateLimitSnapshot
 
 __all__ = ["HealthStatus", "check_health"]
@@ -58,8 +59,9 @@ class HealthStatus(msgspec.Struct, kw_only=True, omit_defaults=True):
 async def check_health(
     client: AsyncGroq, timeout: float | Timeout | None | NotGiven
 ) -> HealthStatus:
-    from ._client import NotGiven, start_timings
+    from ._notgiven import NotGiven
     from ._ratelimit import parse_rate_limits
+    from ._timings import start_timings
 
     if client.is_closed:
         raise ClientClosedError("the client is closed; create a new AsyncGroq")

@@ -59,8 +59,8 @@ from ._errors import (
 from ._log import HTTP, RESILIENCE, log_warning
 from ._ratelimit import MAX_SERVER_WAIT
 from ._resilience import (
-    _CLOSED,
-    _OPEN,
+    CLOSED,
+    OPEN,
     ResilienceState,
     backoff_delay,
     rate_limit_reset_after,
@@ -416,7 +416,7 @@ async def send_request(
                         _warn_rate_limited(exc, method, path)
                         raise
                 if breaker is not None:
-                    if breaker._state is _CLOSED:
+                    if breaker._state is CLOSED:
                         ticket = breaker._ticket
                     else:
                         try:
@@ -505,7 +505,7 @@ async def send_request(
                     _warn_unauthorized(error, method, path)
                 if breaker is not None:
                     breaker.record(ticket, trips_breaker(error, breaker.config.count_rate_limits))
-                    if breaker._state is _OPEN and error.retryable and attempt <= max_retries:
+                    if breaker._state is OPEN and error.retryable and attempt <= max_retries:
                         # this failure (or another task's) opened the circuit: stop retrying
                         opened = breaker.open_error()
                         opened.attempts = attempt

@@ -38,12 +38,12 @@ from collections.abc import AsyncIterable, AsyncIterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
-from ._client import AsyncGroq
 from ._config import DEFAULT_RESPONSE_LIMITS as _LIMITS
 from ._errors import APIError, GroqError
 from ._response_base import ResponseMeta
 
 if TYPE_CHECKING:
+    from ._client import AsyncGroq
     from ._pipeline import OpenStream, PrimedStream, RequestOptions
     from ._ratelimit import RateLimitSnapshot
     from ._timings import Timings
@@ -75,8 +75,19 @@ class _Opened(Exception):  # control flow, never escapes this module
 # ---------------------------------------------------------------------------- the capturing client
 
 
-class _CaptureClient(AsyncGroq):
-    """A view's copy of a client; see the module docstring. Never closed (it owns nothing)."""
+if TYPE_CHECKING:
+    _ClientBase = AsyncGroq
+else:  # the client's class is the instance's own (this module does not import the client)
+    _ClientBase = object
+
+
+class _CaptureClient(_ClientBase):
+    """A view's copy of a client; see the module docstring. Never closed (it owns nothing).
+
+    A mixin: the class of a capture is ``_CaptureClient`` over the copied client's own class
+    (:func:`_capture_class`), so it is an :class:`~groq_anyio.AsyncGroq` (or the user's subclass
+    of it) whose ``_send`` and ``_open_stream`` record before they reach the client's own.
+    """
 
     _mode: str
     _raw_response: RawResponse | None
@@ -86,7 +97,7 @@ class _CaptureClient(AsyncGroq):
 
     @classmethod
     def of(cls, client: AsyncGroq, mode: str) -> _CaptureClient:
-        capture = object.__new__(cls)
+        capture: _CaptureClient = object.__new__(_capture_class(type(client)))
         state = dict(client.__dict__)
         for name in list(state):
             if not name.startswith("_"):  # cached resources are bound to the original
@@ -99,9 +110,7 @@ class _CaptureClient(AsyncGroq):
         capture._body = None
         capture._timings = None
         capture._stream = None
-        from .resources.chat import Chat
-
-        capture.chat = Chat(capture)
+        capture.chat = _rebind(client.chat, capture)
         return capture
 
     @property
@@ -208,24 +217,36 @@ class _CaptureClient(AsyncGroq):
         return stream  # type: ignore[no-any-return]
 
 
+_capture_classes: Final[dict[type, type[_CaptureClient]]] = {}
+
+
+def _capture_class(client_class: type[AsyncGroq]) -> type[_CaptureClient]:
+    """``_CaptureClient`` over ``client_class`` (one class per client class)."""
+    cls = _capture_classes.get(client_class)
+    if cls is None:
+        cls = type("_CaptureClient", (_CaptureClient, client_class), {"__module__": __name__})
+        _capture_classes[client_class] = cls
+    return cls
+
+
 def _is_resource(value: object) -> bool:
     return type(value).__module__.startswith("groq_anyio.resources.")
 
 
 def _rebind(owner: object, client: AsyncGroq) -> Any:
     """``owner`` (the client or a resource) built again on ``client``."""
-    if isinstance(owner, AsyncGroq):
+    if not _is_resource(owner):
         return client
     cls: Any = type(owner)
     return cls(client)
 
 
 def _owner_client(owner: object) -> AsyncGroq:
-    if isinstance(owner, AsyncGroq):
-        return owner
+    if not _is_resource(owner):
+        return owner  # type: ignore[return-value]
     client = getattr(owner, "_client", None)
-    assert isinstance(client, AsyncGroq), owner
-    return client
+    assert client is not None, owner
+    return client  # type: ignore[no-any-return]
 
 
 # ---------------------------------------------------------------------------- responses
@@ -339,7 +360,7 @@ class APIResponse(ResponseMeta, Generic[T]):
         try:
             return json.loads(data)
         except (ValueError, RecursionError) as exc:  # (JSONDecodeError is a ValueError)
-            from .resources._common import invalid_response
+            from ._errors import invalid_response
 
             raise invalid_response(self._raw, data, "JSON", exc) from None
 

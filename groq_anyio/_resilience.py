@@ -50,6 +50,9 @@ if TYPE_CHECKING:
     from ._ratelimit import RateLimitSnapshot
 
 __all__ = [
+    "CLOSED",
+    "HALF_OPEN",
+    "OPEN",
     "CircuitBreaker",
     "CircuitState",
     "Clock",
@@ -169,9 +172,10 @@ class CircuitState(enum.StrEnum):
     HALF_OPEN = "half_open"
 
 
-_CLOSED: Final = CircuitState.CLOSED
-_OPEN: Final = CircuitState.OPEN
-_HALF_OPEN: Final = CircuitState.HALF_OPEN
+#: the states as module constants (a global lookup on the hot path; the pipeline reads them too)
+CLOSED: Final = CircuitState.CLOSED
+OPEN: Final = CircuitState.OPEN
+HALF_OPEN: Final = CircuitState.HALF_OPEN
 
 
 class CircuitBreaker:
@@ -196,7 +200,7 @@ class CircuitBreaker:
     def __init__(self, config: CircuitBreakerConfig, clock: Clock | None = None) -> None:
         self.config = config
         self.clock = clock if clock is not None else Clock()
-        self._state = _CLOSED
+        self._state = CLOSED
         self._failures = 0
         self._opened_at: float | None = None
         self._epoch = 0
@@ -209,8 +213,8 @@ class CircuitBreaker:
     @property
     def state(self) -> CircuitState:
         """The current state (an open circuit whose ``reset_timeout`` passed reads half-open)."""
-        if self._state is _OPEN and self.retry_after <= 0.0:
-            self._to(_HALF_OPEN)
+        if self._state is OPEN and self.retry_after <= 0.0:
+            self._to(HALF_OPEN)
         return self._state
 
     @property
@@ -227,7 +231,7 @@ class CircuitBreaker:
     @property
     def retry_after(self) -> float:
         """Seconds until an open circuit lets probes through (0 when not open)."""
-        if self._state is not _OPEN or self._opened_at is None:
+        if self._state is not OPEN or self._opened_at is None:
             return 0.0
         return max(0.0, self._opened_at + self.config.reset_timeout - self.clock.now())
 
@@ -242,19 +246,19 @@ class CircuitBreaker:
     def admit(self) -> int:
         """Let an attempt through (returns its ticket) or raise :class:`CircuitOpenError`."""
         state = self._state
-        if state is _CLOSED:
+        if state is CLOSED:
             return self._ticket
-        if state is _OPEN:
+        if state is OPEN:
             if self.retry_after > 0.0:
                 raise self.open_error()
-            self._to(_HALF_OPEN)
+            self._to(HALF_OPEN)
         if self._probes >= self.config.half_open_max_probes:
             raise CircuitOpenError(
                 "The circuit breaker is half-open and its probe requests are in flight: "
                 "failing fast until they succeed",
                 retry_after=0.0,
                 failures=self._failures,
-                state=_HALF_OPEN.value,
+                state=HALF_OPEN.value,
             )
         self._probes += 1
         return self._ticket | 1
@@ -267,7 +271,7 @@ class CircuitBreaker:
             f"failing fast for another {wait:.3f} s",
             retry_after=wait,
             failures=self._failures,
-            state=_OPEN.value,
+            state=OPEN.value,
         )
 
     def record(self, ticket: int, failed: bool) -> None:
@@ -282,7 +286,7 @@ class CircuitBreaker:
             else:
                 self._successes += 1
                 if self._successes >= self.config.success_threshold:
-                    self._to(_CLOSED)
+                    self._to(CLOSED)
         elif failed:
             self._failures += 1
             if self._failures >= self.config.failure_threshold:
@@ -297,13 +301,13 @@ class CircuitBreaker:
 
     def reset(self) -> None:
         """Close the circuit now and forget the failures."""
-        self._to(_CLOSED)
+        self._to(CLOSED)
 
     # -- transitions ----------------------------------------------------------------------------
 
     def _open(self) -> None:
         self._opened_at = self.clock.now()
-        self._to(_OPEN)
+        self._to(OPEN)
         log_warning(
             "circuit breaker opened after %d consecutive failures; failing fast for %s s",
             self._failures,
@@ -316,7 +320,7 @@ class CircuitBreaker:
         self._ticket = self._epoch << 1
         self._probes = 0
         self._successes = 0
-        if state is _CLOSED:
+        if state is CLOSED:
             self._failures = 0
 
 

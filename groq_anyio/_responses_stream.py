@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     from ._pipeline import RequestOptions
     from ._resilience import ResilienceState
     from ._transport import RawResponse
-    from .helpers import _OutputParser
+    from .helpers import OutputParser
 
 __all__ = ["ResponseStream", "status_for_error_code"]
 
@@ -231,7 +231,7 @@ class ResponseStream(SSEStreamBase):
         self,
         raw: RawResponse,
         timings: Timings,
-        parser: _OutputParser | None = None,
+        parser: OutputParser | None = None,
         *,
         idle_timeout: float | None = None,
         on_close: Callable[[], None] | None = None,

@@ -14,6 +14,7 @@ that network and client time can be told apart from server time.
 
 from __future__ import annotations
 
+import time
 from array import array
 from itertools import pairwise
 from typing import TYPE_CHECKING
@@ -23,7 +24,7 @@ import msgspec
 if TYPE_CHECKING:
     from .types.shared import CompletionUsage
 
-__all__ = ["StreamLatency", "Timings"]
+__all__ = ["StreamLatency", "Timings", "start_timings"]
 
 
 class Timings(msgspec.Struct, kw_only=True, gc=False):
@@ -160,3 +161,8 @@ def tpot_of(e2el: float | None, ttft: float | None, output_tokens: int | None) -
     if e2el is None or ttft is None or output_tokens is None or output_tokens < 2:
         return None
     return (e2el - ttft) / (output_tokens - 1)
+
+
+def start_timings() -> Timings:
+    """A call's :class:`Timings`, stamped now (``request_start``)."""
+    return Timings(request_start=time.perf_counter_ns())

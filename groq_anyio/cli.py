@@ -185,9 +185,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     import anyio
 
     if args.backend == "trio":
-        try:
-            import trio  # noqa: F401
-        except ImportError:
+        import importlib.util
+
+        # (looked up, not imported: anyio imports it; docs/architecture.md, "Import rules")
+        if importlib.util.find_spec("trio") is None:
             print(
                 "[groq-anyio] --backend trio needs trio: pip install 'groq_anyio[trio]'",
                 file=sys.stderr,

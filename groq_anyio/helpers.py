@@ -533,8 +533,12 @@ class StructuredOutput(Generic[T]):
         return f"StructuredOutput({self.type.__name__}, name={self.name!r}, strict={self.strict})"
 
 
-class _OutputParser:
-    """Decodes JSON-mode replies (into a type, or into plain JSON values) and validates them."""
+class OutputParser:
+    """Decodes JSON-mode replies (into a type, or into plain JSON values) and validates them.
+
+    What :func:`resolve_response_format` and :func:`resolve_text_format` hand the chat and
+    Responses resources (and their streams); not part of ``__all__``.
+    """
 
     __slots__ = ("decoder", "target")
 
@@ -578,7 +582,7 @@ class _OutputParser:
             )
 
 
-_json_parser: Final = _OutputParser(None)
+_json_parser: Final = OutputParser(None)
 _PLAIN_FORMATS: Final = frozenset(
     {ResponseFormatText, ResponseFormatJSONObject, ResponseFormatJSONSchema}
 )
@@ -590,11 +594,11 @@ def _structured(tp: Any) -> StructuredOutput[Any]:
 
 
 @functools.lru_cache(maxsize=256)
-def _parser_for(tp: Any) -> _OutputParser:
-    return _OutputParser(tp)
+def _parser_for(tp: Any) -> OutputParser:
+    return OutputParser(tp)
 
 
-def resolve_response_format(response_format: Any) -> tuple[Any, _OutputParser | None]:
+def resolve_response_format(response_format: Any) -> tuple[Any, OutputParser | None]:
     """(what to send, how to decode the reply) for a chat ``response_format`` argument.
 
     A Struct type or a :class:`StructuredOutput` becomes a ``json_schema`` format decoded into
@@ -623,7 +627,7 @@ def resolve_response_format(response_format: Any) -> tuple[Any, _OutputParser | 
     return response_format, None
 
 
-def resolve_text_format(text_format: Any) -> tuple[dict[str, Any], _OutputParser]:
+def resolve_text_format(text_format: Any) -> tuple[dict[str, Any], OutputParser]:
     """(``text.format`` to send, its decoder) for the Responses API's ``text_format``."""
     if isinstance(text_format, StructuredOutput):
         return text_format.text_format(), _parser_for(_key(text_format.type))

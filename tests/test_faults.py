@@ -20,7 +20,7 @@ import pytest
 
 import groq_anyio as g
 from groq_anyio import AsyncGroq, RetryPolicy, Timeout
-from groq_anyio._client import start_timings
+from groq_anyio._timings import start_timings
 from groq_anyio._transport import Transport
 from groq_anyio.testing import (
     ChatScript,

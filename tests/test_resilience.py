@@ -229,7 +229,7 @@ async def test_not_replayable_bodies_are_not_retried(server: GroqTestServer) -> 
         async def body() -> Any:
             yield b'{"model": "m", "messages": []}'
 
-        from groq_anyio._client import start_timings
+        from groq_anyio._timings import start_timings
 
         with pytest.raises(g.ServiceUnavailableError) as info:
             await client._send(

@@ -10,7 +10,7 @@ callable read as ``<redacted>``.
 Custom auth: ``api_key`` may be an async callable (a function, or an object with an async
 ``__call__``) called before every attempt. It returns the key (sent as ``Authorization: Bearer
 <key>``) or a mapping of headers to send instead (a gateway's own scheme). The values are held
-as :class:`~groq_anyio._config.RedactedBytes`, like the static key.
+as :class:`~groq_anyio._secrets.RedactedBytes`, like the static key.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import inspect
 from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any, Final
 
-from .._config import RedactedBytes, SecretStr
 from .._errors import InvalidParameterError
+from .._secrets import RedactedBytes, SecretStr
 from .._validation import validate_header_value
 
 if TYPE_CHECKING:

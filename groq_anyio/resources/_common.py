@@ -11,14 +11,15 @@ from urllib.parse import quote
 
 import msgspec
 
-from .._client import NotGiven, start_timings
 from .._config import Timeout
 from .._download import BinaryResponse
-from .._errors import APIResponseValidationError, InvalidParameterError
+from .._errors import InvalidParameterError, invalid_response
+from .._notgiven import NotGiven
+from .._timings import start_timings
 
 if TYPE_CHECKING:
-    from .._client import AsyncGroq
     from .._multipart import FilePart
+    from .._requester import Requester
     from .._timings import Timings
     from .._transport import RawResponse
 
@@ -168,17 +169,6 @@ def _key_path(path: str, key: Any) -> str:
     return f"{path}[{key!r}]"
 
 
-def invalid_response(
-    raw: RawResponse, data: bytes, what: str, exc: Exception
-) -> APIResponseValidationError:
-    """The error for a response body that is not ``what`` (to ``raise ... from None``)."""
-    return APIResponseValidationError(
-        f"the response is not {what}: {exc}",
-        request_id=raw.header(b"x-request-id"),
-        body=data[:2000].decode("utf-8", "replace"),
-    )
-
-
 def decode_response(raw: RawResponse, data: bytes, decoder: msgspec.json.Decoder[T]) -> T:
     """``data`` decoded; an undecodable body (nested too deeply included) raises
     :class:`APIResponseValidationError`."""
@@ -190,7 +180,7 @@ def decode_response(raw: RawResponse, data: bytes, decoder: msgspec.json.Decoder
 
 
 async def request_json(
-    client: AsyncGroq,
+    client: Requester,
     method: bytes,
     path: str,
     decoder: msgspec.json.Decoder[T],
@@ -212,7 +202,7 @@ async def request_json(
 
 
 async def post_form(
-    client: AsyncGroq,
+    client: Requester,
     path: str,
     fields: list[tuple[str, str]],
     file: object | None,
@@ -257,7 +247,7 @@ async def post_form(
 
 
 async def open_binary(
-    client: AsyncGroq,
+    client: Requester,
     method: bytes,
     path: str,
     *,

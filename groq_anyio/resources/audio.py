@@ -20,15 +20,16 @@ import anyio.to_thread
 import msgspec
 
 from .._capabilities import check_transcription_model
-from .._client import NOT_GIVEN, NotGiven, start_timings
 from .._config import Timeout
 from .._errors import InvalidParameterError
 from .._multipart import BinaryReadable, FilePart, FileSource, is_seekable
+from .._notgiven import NOT_GIVEN, NotGiven
+from .._timings import start_timings
 from ..types.audio import Transcription, Translation
 from ._common import APIResource, decode_response, post_form
 
 if TYPE_CHECKING:
-    from .._client import AsyncGroq
+    from .._requester import Requester
 
 __all__ = [
     "AUDIO_CONTENT_TYPES",
@@ -79,7 +80,7 @@ class Transcriptions(APIResource):
 
     _path: Final = "/audio/transcriptions"
 
-    def __init__(self, client: AsyncGroq) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
 
     @overload
@@ -190,7 +191,7 @@ class Translations(APIResource):
 
     _path: Final = "/audio/translations"
 
-    def __init__(self, client: AsyncGroq) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
 
     @overload
@@ -274,7 +275,7 @@ class Translations(APIResource):
 class Audio(APIResource):
     """``client.audio``: ``transcriptions``, ``translations`` and ``speech``."""
 
-    def __init__(self, client: AsyncGroq) -> None:
+    def __init__(self, client: Requester) -> None:
         from .speech import Speech
 
         self.transcriptions = Transcriptions(client)
@@ -286,7 +287,7 @@ class Audio(APIResource):
 
 
 async def _create(
-    client: AsyncGroq,
+    client: Requester,
     path: str,
     decoder: msgspec.json.Decoder[_T],
     *,

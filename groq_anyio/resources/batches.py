@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import msgspec
 
-from .._client import NOT_GIVEN, NotGiven
 from .._config import Timeout
 from .._download import BinaryResponse
 from .._errors import APIResponseValidationError, InvalidParameterError
+from .._notgiven import NOT_GIVEN, NotGiven
 from ..types.batches import (
     Batch,
     BatchCreateRequest,
@@ -31,7 +31,7 @@ from ..types.shared import ErrorResponse
 from ._common import JSON_CONTENT_TYPE, APIResource, encode_json, path_id, request_json
 
 if TYPE_CHECKING:
-    from .._client import AsyncGroq
+    from .._requester import Requester
 
 __all__ = ["MAX_RESULT_LINE", "BatchResults", "Batches"]
 
@@ -55,7 +55,7 @@ _any_decode: Final = msgspec.json.decode
 class Batches(APIResource):
     """``/batches``: run many chat completions asynchronously from an uploaded JSONL file."""
 
-    def __init__(self, client: AsyncGroq) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
 
     async def create(
@@ -226,7 +226,7 @@ class BatchResults:
 
     def __init__(
         self,
-        client: AsyncGroq,
+        client: Requester,
         batch: Batch,
         file_ids: list[str],
         extra_headers: Mapping[str, str] | None,

@@ -9,17 +9,18 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import msgspec
 
 from .._capabilities import check_chat_request
-from .._client import NOT_GIVEN, NotGiven, start_timings
 from .._config import Timeout
 from .._errors import InvalidParameterError
+from .._notgiven import NOT_GIVEN, NotGiven
 from .._streaming import ChatStream
+from .._timings import start_timings
 from .._validation import validate_chat_request
-from ..helpers import _OutputParser, resolve_response_format
+from ..helpers import OutputParser, resolve_response_format
 from ..types.chat import ChatCompletion, ChatCompletionRequest
 from ._common import APIResource, as_list, encode_json, invalid_response
 
 if TYPE_CHECKING:
-    from .._client import AsyncGroq
+    from .._requester import Requester
     from ..types.chat_param_dicts import (
         ChatCompletionMessageParam,
         ChatCompletionToolChoiceOptionParam,
@@ -34,7 +35,7 @@ _PATH = "/chat/completions"
 
 
 class Completions(APIResource):
-    def __init__(self, client: AsyncGroq) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
 
     @overload
@@ -249,7 +250,7 @@ class Completions(APIResource):
         client = self._client
         if stream is not None and not isinstance(stream, bool):
             raise InvalidParameterError("stream", "must be a bool")
-        parser: _OutputParser | None = None
+        parser: OutputParser | None = None
         if response_format is not None:
             response_format, parser = resolve_response_format(response_format)
         # (list-valued parameters: checked inline, a call each is too much on the hot path)
@@ -331,7 +332,7 @@ class Completions(APIResource):
 
 
 class Chat(APIResource):
-    def __init__(self, client: AsyncGroq) -> None:
+    def __init__(self, client: Requester) -> None:
         self.completions = Completions(client)
 
 
@@ -343,7 +344,7 @@ class _StructuredChatStream(ChatStream):
 
     __slots__ = ("_parser",)
 
-    def __init__(self, raw: Any, timings: Any, parser: _OutputParser) -> None:
+    def __init__(self, raw: Any, timings: Any, parser: OutputParser) -> None:
         super().__init__(raw, timings)
         self._parser = parser
 

@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import msgspec
 
-from .._client import NOT_GIVEN, NotGiven
 from .._config import Timeout
 from .._errors import InvalidParameterError
+from .._notgiven import NOT_GIVEN, NotGiven
 from ..types.embeddings import CreateEmbeddingResponse, EmbeddingRequest
 from ._common import JSON_CONTENT_TYPE, APIResource, check_str, encode_json, request_json
 
 if TYPE_CHECKING:
-    from .._client import AsyncGroq
+    from .._requester import Requester
 
 __all__ = ["MAX_EMBEDDING_INPUTS", "Embeddings", "EmbeddingInput"]
 
@@ -32,7 +32,7 @@ _FORMATS: Final = frozenset({"float", "base64"})
 class Embeddings(APIResource):
     """``POST /embeddings``."""
 
-    def __init__(self, client: AsyncGroq) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
 
     async def create(

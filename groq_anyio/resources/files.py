@@ -17,16 +17,17 @@ from typing import IO, TYPE_CHECKING, Any, Final, Literal, TypeAlias
 import anyio.to_thread
 import msgspec
 
-from .._client import NOT_GIVEN, NotGiven, start_timings
 from .._config import Timeout
 from .._download import BinaryResponse
 from .._errors import InvalidParameterError
 from .._multipart import BinaryReadable, FilePart, is_seekable
+from .._notgiven import NOT_GIVEN, NotGiven
+from .._timings import start_timings
 from ..types.files import FileDeleted, FileList, FileObject
 from ._common import APIResource, decode_response, open_binary, path_id, post_form, request_json
 
 if TYPE_CHECKING:
-    from .._client import AsyncGroq
+    from .._requester import Requester
 
 __all__ = ["FIRST_LINE_LIMIT", "Files", "JSONLInput"]
 
@@ -53,7 +54,7 @@ _json_decode: Final = msgspec.json.decode
 class Files(APIResource):
     """``/files``: the inputs and outputs of the Batch API."""
 
-    def __init__(self, client: AsyncGroq) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
 
     async def create(

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any, Final
 import msgspec
 
 from .._capabilities import learn_models
-from .._client import NOT_GIVEN, NotGiven
 from .._config import Timeout
+from .._notgiven import NOT_GIVEN, NotGiven
 from ..types.models import Model, ModelDeleted, ModelList
 from ._common import APIResource, path_id, request_json
 
 if TYPE_CHECKING:
-    from .._client import AsyncGroq
+    from .._requester import Requester
 
 __all__ = ["Models"]
 
@@ -31,7 +31,7 @@ class Models(APIResource):
     in an id cannot reach another path.
     """
 
-    def __init__(self, client: AsyncGroq) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
 
     async def list(

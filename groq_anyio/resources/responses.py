@@ -16,16 +16,17 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn, overload
 
 import msgspec
 
-from .._client import NOT_GIVEN, NotGiven, start_timings
 from .._config import Timeout
 from .._errors import InvalidParameterError, make_status_error
+from .._notgiven import NOT_GIVEN, NotGiven
 from .._responses_stream import ResponseStream, status_for_error_code
-from ..helpers import _OutputParser, resolve_text_format
+from .._timings import start_timings
+from ..helpers import OutputParser, resolve_text_format
 from ..types.responses import Response, ResponseCreateRequest, decode_response
 from ._common import APIResource, as_list, encode_json, invalid_response
 
 if TYPE_CHECKING:
-    from .._client import AsyncGroq
+    from .._requester import Requester
 
 __all__ = ["Responses"]
 
@@ -41,7 +42,7 @@ _MESSAGE_ROLES = frozenset({"user", "assistant", "system", "developer"})
 class Responses(APIResource):
     """``POST /responses``."""
 
-    def __init__(self, client: AsyncGroq) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
 
     @overload
@@ -152,7 +153,7 @@ class Responses(APIResource):
         client = self._client
         if stream is not None and not isinstance(stream, bool):
             raise InvalidParameterError("stream", "must be a bool")
-        parser: _OutputParser | None = None
+        parser: OutputParser | None = None
         if text_format is not None:
             fmt, parser = resolve_text_format(text_format)
             if text is None:

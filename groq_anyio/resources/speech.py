@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from .._client import NOT_GIVEN, NotGiven
 from .._config import Timeout
 from .._download import BinaryResponse
 from .._errors import InvalidParameterError
+from .._notgiven import NOT_GIVEN, NotGiven
 from ..types.speech import (
     SPEECH_CONTENT_TYPES,
     SPEECH_SAMPLE_RATES,
@@ -31,7 +31,7 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
-    from .._client import AsyncGroq
+    from .._requester import Requester
 
 __all__ = ["MAX_SPEECH_INPUT", "MAX_SPEED", "MIN_SPEED", "Speech"]
 
@@ -51,7 +51,7 @@ _ACCEPT: Final = {
 class Speech(APIResource):
     """``POST /audio/speech``: generate spoken audio from text."""
 
-    def __init__(self, client: AsyncGroq) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
 
     async def create(
