@@ -17,8 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .chat_completion import FunctionCall
-from .shared import FunctionDefinition, RequestModel
+from .shared import FunctionCall, FunctionDefinition, RequestModel
 
 __all__ = [
     "AssistantMessage",
