@@ -26,6 +26,8 @@ a stream bounds it by counting the bytes of the events it folds in (``ChatStream
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import msgspec
 
 from .types.chat import (
@@ -237,39 +239,46 @@ class ChatCompletionAccumulator:
 
     def add_choices(self, chunk: ChatCompletionChunk) -> bool:
         """The per-choice half of :meth:`add` (and the system fingerprint). Returns whether a
-        ``finish_reason`` came.
+        ``finish_reason`` came."""
+        return self.add_choices_of((chunk,), 0, 1)
+
+    def add_choices_of(self, chunks: Sequence[ChatCompletionChunk], start: int, stop: int) -> bool:
+        """:meth:`add_choices` for ``chunks[start:stop]``, in one call (a stream folds a
+        network read's batch of chunks at once). Returns whether a ``finish_reason`` came.
 
         (Hot path: a typical chunk carries one choice whose delta has only ``content``; the
         rarer fields are tested together and handled out of line.)
         """
-        fingerprint = chunk.system_fingerprint
-        if fingerprint is not None:
-            self._system_fingerprint = fingerprint
         finished = False
         choices = self._choices
-        for c in chunk.choices:
-            st = choices.get(c.index)
-            if st is None:
-                st = choices[c.index] = _ChoiceState()
-            d = c.delta
-            content = d.content
-            if content is not None:
-                st.content.append(content)
-            if d.role is not None:
-                st.role = d.role
-            if (
-                d.reasoning is not None
-                or d.refusal is not None
-                or d.tool_calls is not None
-                or c.logprobs is not None
-                or d.function_call is not None
-                or d.executed_tools is not None
-                or d.annotations is not None
-            ):
-                self._add_rare(st, c)
-            if c.finish_reason is not None:
-                st.finish_reason = c.finish_reason
-                finished = True
+        for i in range(start, stop):
+            chunk = chunks[i]
+            fingerprint = chunk.system_fingerprint
+            if fingerprint is not None:
+                self._system_fingerprint = fingerprint
+            for c in chunk.choices:
+                st = choices.get(c.index)
+                if st is None:
+                    st = choices[c.index] = _ChoiceState()
+                d = c.delta
+                content = d.content
+                if content is not None:
+                    st.content.append(content)
+                if d.role is not None:
+                    st.role = d.role
+                if (
+                    d.reasoning is not None
+                    or d.refusal is not None
+                    or d.tool_calls is not None
+                    or c.logprobs is not None
+                    or d.function_call is not None
+                    or d.executed_tools is not None
+                    or d.annotations is not None
+                ):
+                    self._add_rare(st, c)
+                if c.finish_reason is not None:
+                    st.finish_reason = c.finish_reason
+                    finished = True
         return finished
 
     def _add_extras(self, chunk: ChatCompletionChunk) -> None:

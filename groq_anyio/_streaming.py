@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from struct import Struct
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -65,11 +65,13 @@ _PIECE = 65536
 _NO_SPLIT = (b"", 0)
 
 
-def _finish_only(chunk: ChatCompletionChunk) -> bool:
-    """What a stream that accumulates nothing needs of a chunk: whether it finished a choice."""
-    for choice in chunk.choices:  # noqa: SIM110 (any() would add a generator frame per chunk)
-        if choice.finish_reason is not None:
-            return True
+def _finish_only(chunks: Sequence[ChatCompletionChunk], start: int, stop: int) -> bool:
+    """What a stream that accumulates nothing needs of ``chunks[start:stop]``: whether one of
+    them finished a choice."""
+    for i in range(start, stop):
+        for choice in chunks[i].choices:
+            if choice.finish_reason is not None:
+                return True
     return False
 
 
@@ -83,6 +85,7 @@ class ChatStream(SSEStreamBase):
         "_scanner",
         "_chunks",
         "_index",
+        "_folded",
         "_run",
         "_split",
         "_events",
@@ -123,6 +126,9 @@ class ChatStream(SSEStreamBase):
         #: the current batch: the chunks of one network read, decoded by one msgspec call
         self._chunks: list[ChatCompletionChunk] = _NO_CHUNKS
         self._index = 0  # the next chunk of the batch
+        #: the batch's chunks before this one are in the accumulator: a batch is folded in one
+        #: call when it is used up, or when the accumulator is looked at (see _fold)
+        self._folded = 0
         self._run: tuple[bytes, int] = _NO_RUN  # the batch's bytes (SSEScanner.run_views)
         #: a long network read still to be scanned: (its bytes, where the next piece starts)
         self._split: tuple[bytes, int] = _NO_SPLIT
@@ -131,7 +137,7 @@ class ChatStream(SSEStreamBase):
         self._eindex = 0
         self._watch = True  # the first content chunk's time stamp is still to be taken
         self._acc = ChatCompletionAccumulator()
-        self._add = self._acc.add_choices  # (bound once: it runs for every chunk)
+        self._add = self._acc.add_choices_of  # (bound once: it runs for every batch)
         self._done = False  # [DONE] seen, or the body ended
         self._finished = False  # a finish_reason was seen: only the tail of the body is left
         self._closed = False
@@ -158,8 +164,10 @@ class ChatStream(SSEStreamBase):
             timings.chunk_times = array("q")
 
     def _clear_buffered(self) -> None:
+        self._fold(self._index)  # (what was handed out stays in the completion)
         self._chunks = _NO_CHUNKS
         self._index = 0
+        self._folded = 0
         self._run = _NO_RUN
         self._split = _NO_SPLIT
         self._events = _NO_EVENTS
@@ -196,7 +204,21 @@ class ChatStream(SSEStreamBase):
                 "the stream has not been iterated yet: iterate it (async for chunk in stream) "
                 "before asking for the final completion"
             )
+        self._fold(self._index)
         return self._acc.result()
+
+    def _fold(self, stop: int) -> None:
+        """Fold the current batch's chunks up to ``stop`` (those handed out) into the
+        accumulator, and note whether one finished a choice."""
+        start = self._folded
+        if start < stop:
+            self._folded = stop
+            if self._add(self._chunks, start, stop):
+                self._finished = True
+
+    async def aclose(self) -> None:
+        self._fold(self._index)  # (whether a finish_reason came decides: drain or close)
+        await super().aclose()
 
     # -- iteration ------------------------------------------------------------------------------
 
@@ -206,7 +228,8 @@ class ChatStream(SSEStreamBase):
     async def __anext__(self) -> ChatCompletionChunk:
         # Hot path: the next chunk of the current batch (one network read's worth, decoded by
         # one msgspec call in _advance). Chunk-level fields (x_groq, usage, errors) are only on
-        # the first and the last chunk, normally: the others go straight to add_choices.
+        # the first and the last chunk, normally: the others only move the index (the
+        # accumulator takes the chunks handed out in one call per batch: _fold).
         chunks = self._chunks
         index = self._index
         if index < len(chunks):
@@ -221,8 +244,6 @@ class ChatStream(SSEStreamBase):
                 or self._watch
             ):
                 await self._inspect(chunk)
-            if self._add(chunk):
-                self._finished = True
             return chunk
         return await self._advance()
 
@@ -268,9 +289,11 @@ class ChatStream(SSEStreamBase):
 
     async def _advance(self) -> ChatCompletionChunk:
         """The batch is used up: take the next event of the slow path, or read more."""
+        self._fold(len(self._chunks))
         self._chunks = _NO_CHUNKS  # (the used-up batch is not kept while the caller waits)
         self._run = _NO_RUN
         self._index = 0
+        self._folded = 0
         if self._received > self._acc_limit:
             await self._too_much()
         waited = 0  # perf_counter_ns when this wait for a chunk began (its first read)
@@ -383,7 +406,7 @@ class ChatStream(SSEStreamBase):
                 or self._watch
             ):
                 await self._inspect(chunk, data)
-            if self._add(chunk):
+            if data is not None and self._add((chunk,), 0, 1):  # (a batch is folded later)
                 self._finished = True
             return chunk
 
@@ -515,6 +538,10 @@ class ChatStream(SSEStreamBase):
             raise error
 
     async def _raise_in_band(self, data: Any) -> NoReturn:
+        # the completion so far (the error's `partial`) is every chunk handed out before the
+        # one carrying the error, which is the last one handed out when it came in a batch
+        self._fold(self._index - 1)
+        self._folded = self._index
         error = self._in_band_error(data)
         self._failure = type(error)
         await self._abort()

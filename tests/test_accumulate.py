@@ -379,8 +379,12 @@ def test_per_chunk_work_is_small() -> None:
             sys.setprofile(None)
         return calls
 
-    # add_choices() itself (what a stream calls per chunk), dict.get, list.append and the
-    # closing sys.setprofile(None): no helper calls
-    assert calls_of(acc.add_choices) <= 4
-    assert calls_of(acc.add) <= 6  # plus add_meta and add_choices
-    assert acc.result().choices[0].message.content == "token" * 3
+    # add_choices() and add_choices_of() (what it hands the chunk to), dict.get, list.append
+    # and the closing sys.setprofile(None): no helper calls
+    assert calls_of(acc.add_choices) <= 5
+    assert calls_of(acc.add) <= 7  # plus add_meta and add_choices
+    # what a stream calls once per network read's batch: per chunk only dict.get and
+    # list.append (plus the call itself, range() and the closing setprofile)
+    batch = [c] * 100
+    assert calls_of(lambda _: acc.add_choices_of(batch, 0, 100)) <= 4 + 2 * 100
+    assert acc.result().choices[0].message.content == "token" * 103

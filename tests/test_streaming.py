@@ -509,3 +509,41 @@ async def test_an_in_band_error_in_a_later_piece_of_a_read(
     assert "".join(got) == "a " + "".join(f"b{i} " for i in range(40))
     assert info.value.status_code == 503 and info.value.in_stream
     assert client.pool_stats().in_flight == 0
+
+
+async def test_the_snapshot_inside_a_batch_holds_exactly_the_chunks_handed_out(
+    server: GroqTestServer, client: AsyncGroq, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a batch is folded into the accumulator in one call; looking at it in between folds
+    # what was handed out so far, and nothing more
+    spy = _RunSpy(monkeypatch)
+    run = b"".join(_chunk_event(f"b{i} ") for i in range(30))
+    server.push(_sse([_chunk_event("a "), run, b"data: [DONE]\n\n"]))
+    stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+    seen = ""
+    async with stream:
+        async for chunk in stream:
+            seen += chunk.choices[0].delta.content or ""
+            assert stream.current_completion_snapshot().choices[0].message.content == seen
+    assert spy.runs >= 1  # the 30-event read went through the run path (as a batch)
+    assert stream.get_final_completion().choices[0].message.content == seen
+    assert seen == "a " + "".join(f"b{i} " for i in range(30))
+
+
+async def test_leaving_right_after_the_finish_chunk_of_a_batch_keeps_the_connection(
+    server: GroqTestServer, client: AsyncGroq
+) -> None:
+    # the finish_reason is seen when the stream closes (the batch is folded then): only the
+    # tail is left, so the connection is drained and pooled, not closed
+    finish = _chunk_event(None).replace(b'"finish_reason": null', b'"finish_reason": "stop"')
+    run = b"".join(_chunk_event(f"b{i} ") for i in range(20)) + finish
+    server.push(_sse([_chunk_event("a "), run, b"data: [DONE]\n\n"]))
+    stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+    async with stream:
+        async for chunk in stream:
+            if chunk.choices[0].finish_reason == "stop":
+                break
+    final = stream.get_final_completion()
+    assert final.choices[0].finish_reason == "stop"
+    assert client.pool_stats().in_flight == 0
+    assert client.pool_stats().idle == 1  # drained and kept
