@@ -13,7 +13,7 @@ import groq_anyio as g
 from groq_anyio import AsyncGroq
 from groq_anyio.helpers import StructuredOutput, StructuredOutputError, tool_result_message
 from groq_anyio.testing import ChatScript, GroqTestServer, RawReply
-from groq_anyio.testing._responses_api import ResponsesScript
+from groq_anyio.testing._scenarios import ResponsesScript
 from groq_anyio.types import responses as rt
 
 from .conftest import TEST_KEY

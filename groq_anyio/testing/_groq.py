@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import random
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from ._exchange import Exchange, HeaderList
+if TYPE_CHECKING:  # (the exchange module asks this one for request ids)
+    from ._exchange import Exchange, HeaderList
 
 __all__ = [
     "API_PREFIX",

@@ -8,10 +8,10 @@ from typing import NoReturn
 
 import anyio
 
-from ._exchange import Exchange, HeaderList, Reply, merge_headers
+from ._exchange import Exchange, HeaderList, RecordedRequest, Reply, merge_headers
 from ._groq import error_body, groq_headers
 
-__all__ = ["DropConnection", "ErrorReply", "RawReply", "ResetStream", "Stall"]
+__all__ = ["DropConnection", "ErrorReply", "RawReply", "ResetStream", "Stall", "not_found"]
 
 _DEFAULT_MESSAGES = {
     400: "Bad request",
@@ -194,3 +194,13 @@ class Stall(Reply, frozen=True):
         await exchange.sleep(self.seconds)
         reply = self.reply or exchange.server.default_reply(exchange.request)
         await reply.respond(exchange)
+
+
+def not_found(req: RecordedRequest) -> Reply:
+    """Groq's 404 ``unknown_url`` for a path (or method) the server does not know."""
+    return ErrorReply(
+        404,
+        f"Unknown request URL: {req.method} {req.route}. Please check the URL for typos, "
+        "or see the docs at https://console.groq.com/docs/",
+        code="unknown_url",
+    )

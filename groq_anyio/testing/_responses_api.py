@@ -2,8 +2,9 @@
 
 The answer is described by the same :class:`ChatScript` fields as a chat completion (``text``,
 ``chunks``, ``reasoning``, ``tool_calls``, delays, ``stream_error``, ``headers``, ``model``);
-:class:`ResponsesScript` adds what only this API has: an ``incomplete`` or ``failed`` final
-status, extra (unknown) events, and a closing ``data: [DONE]``.
+:class:`~._scenarios.ResponsesScript` adds what only this API has: an ``incomplete`` or
+``failed`` final status, extra (unknown) events, and a closing ``data: [DONE]``. This module sits
+below the scripts (:mod:`._scenarios` routes ``/responses`` here), like :mod:`._endpoints`.
 
 Streams follow the Responses API event order: ``response.created``, ``response.in_progress``;
 per output item ``response.output_item.added``, its deltas (``response.reasoning_text.delta``,
@@ -17,47 +18,35 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from ._endpoints._common import reject_unknown_model
 from ._exchange import Exchange, HeaderList
 from ._groq import API_PREFIX, random_suffix
-from ._replies import ErrorReply
-from ._scenarios import ChatScript, _argument_pieces, _split, not_found, pump
+from ._replies import ErrorReply, not_found
+from ._tokens import argument_pieces, pump, split_tokens
 
-__all__ = ["RESPONSES_PATH", "ResponsesScript", "respond_responses"]
+if TYPE_CHECKING:
+    from ._scenarios import ChatScript, ResponsesScript
+
+__all__ = ["RESPONSES_PATH", "respond_responses"]
 
 RESPONSES_PATH = API_PREFIX + "/responses"
 _enc = msgspec.json.encode
 _decode_json = msgspec.json.Decoder()
 
 
-class ResponsesScript(ChatScript, frozen=True):
-    """A :class:`ChatScript` with Responses API extras (chat requests are answered as usual).
-
-    Args:
-        status: ``"completed"``, ``"incomplete"`` (``incomplete_details.reason`` is
-            ``incomplete_reason``) or ``"failed"`` (``response.error`` is ``failure``).
-        extra_events: events (dicts with a ``type``) sent after ``response.in_progress``, for
-            example of a type the client does not know.
-        done_marker: end the stream with ``data: [DONE]``.
-    """
-
-    status: Literal["completed", "incomplete", "failed"] = "completed"
-    incomplete_reason: str = "max_output_tokens"
-    failure: dict[str, Any] | None = None
-    extra_events: list[dict[str, Any]] | None = None
-    done_marker: bool = False
-
-
 def _ids() -> tuple[str, str]:
     return "resp_" + random_suffix(26), random_suffix(26)
 
 
-async def respond_responses(script: ChatScript, exchange: Exchange) -> None:
-    """Answer ``POST /openai/v1/responses`` the way ``script`` describes."""
+async def respond_responses(
+    script: ChatScript, exchange: Exchange, extras: ResponsesScript | None = None
+) -> None:
+    """Answer ``POST /openai/v1/responses`` the way ``script`` describes (``extras``: the
+    script itself when it is a :class:`~._scenarios.ResponsesScript`)."""
     if exchange.request.route != RESPONSES_PATH:
         await not_found(exchange.request).respond(exchange)
         return
@@ -87,13 +76,13 @@ async def respond_responses(script: ChatScript, exchange: Exchange) -> None:
         return
     model = script.model if script.model is not None else str(body["model"])
     if body.get("stream") is True:
-        await _stream(script, exchange, body, model)
+        await _stream(script, exchange, body, model, extras)
     elif script.stream_error is not None:
         status = int(script.stream_error.get("status_code", 500))
         error = _enc({"error": script.stream_error})
         await ErrorReply(status, headers=script.headers, body=error).respond(exchange)
     else:
-        await _complete(script, exchange, body, model)
+        await _complete(script, exchange, body, model, extras)
 
 
 # -- the answer ---------------------------------------------------------------------------------
@@ -102,7 +91,13 @@ async def respond_responses(script: ChatScript, exchange: Exchange) -> None:
 class _Plan:
     """What the script says the model produces, as Responses API pieces."""
 
-    def __init__(self, script: ChatScript, body: dict[str, Any], model: str) -> None:
+    def __init__(
+        self,
+        script: ChatScript,
+        body: dict[str, Any],
+        model: str,
+        extra: ResponsesScript | None,
+    ) -> None:
         self.script = script
         self.body = body
         self.model = model
@@ -112,12 +107,11 @@ class _Plan:
         n_content, content = script._content()
         self.tokens = list(content())
         self.text = "".join(self.tokens)
-        self.reasoning_tokens = list(_split(script.reasoning or "", None)[1]())
+        self.reasoning_tokens = list(split_tokens(script.reasoning or "", None)[1]())
         self.tools = script._tools()
-        n_tool = sum(1 + len(_argument_pieces(a)) for _, _, a in self.tools)
+        n_tool = sum(1 + len(argument_pieces(a)) for _, _, a in self.tools)
         self.input_tokens = _input_tokens(body)
         self.output_tokens = n_content + len(self.reasoning_tokens) + n_tool
-        extra = script if isinstance(script, ResponsesScript) else None
         self.status = extra.status if extra is not None else "completed"
         self.extra = extra
 
@@ -250,9 +244,13 @@ def _headers(
 
 
 async def _complete(
-    script: ChatScript, exchange: Exchange, body: dict[str, Any], model: str
+    script: ChatScript,
+    exchange: Exchange,
+    body: dict[str, Any],
+    model: str,
+    extras: ResponsesScript | None,
 ) -> None:
-    plan = _Plan(script, body, model)
+    plan = _Plan(script, body, model, extras)
     wait = script.first_chunk_delay + script.delay_after_first
     wait += script.chunk_delay * max(0, plan.output_tokens - 1)
     if wait > 0:
@@ -262,8 +260,14 @@ async def _complete(
     await exchange.respond(200, _headers(script, exchange, b"application/json", tokens), _enc(doc))
 
 
-async def _stream(script: ChatScript, exchange: Exchange, body: dict[str, Any], model: str) -> None:
-    plan = _Plan(script, body, model)
+async def _stream(
+    script: ChatScript,
+    exchange: Exchange,
+    body: dict[str, Any],
+    model: str,
+    extras: ResponsesScript | None,
+) -> None:
+    plan = _Plan(script, body, model, extras)
     tokens = plan.input_tokens + plan.output_tokens
     await exchange.start(200, _headers(script, exchange, b"text/event-stream", tokens), None)
     await pump(exchange, _events(plan))
@@ -376,7 +380,7 @@ def _events(plan: _Plan) -> Iterator[bytes | float]:
         item = plan.call_item(k, False)
         yield event("response.output_item.added", output_index=index, item=item)
         args = plan.tools[k][2]
-        for piece in _argument_pieces(args):
+        for piece in argument_pieces(args):
             yield from pause()
             yield event(
                 "response.function_call_arguments.delta",

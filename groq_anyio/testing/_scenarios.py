@@ -14,18 +14,16 @@ response, so a long paced stream does not drift).
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any, Literal
 
-import anyio
 import msgspec
 
 from ._chat_rules import reject_chat, shape_script
 from ._endpoints import handle_endpoint
-from ._exchange import Exchange, RecordedRequest, Reply, merge_headers
+from ._exchange import Exchange, Reply, merge_headers
 from ._groq import (
     CHAT_PATH,
     MODELS,
@@ -38,9 +36,17 @@ from ._groq import (
     random_suffix,
     usage,
 )
-from ._replies import ErrorReply
+from ._replies import ErrorReply, not_found
+from ._responses_api import respond_responses
+from ._tokens import Tokens, argument_pieces, pump, split_tokens
 
-__all__ = ["DEFAULT_TEXT", "ChatScript", "ErrorStyle", "UsageStyle", "not_found"]
+__all__ = [
+    "DEFAULT_TEXT",
+    "ChatScript",
+    "ErrorStyle",
+    "ResponsesScript",
+    "UsageStyle",
+]
 
 DEFAULT_TEXT = "Hello from the local Groq server!"
 #: Where a :class:`ChatScript` stream reports usage: ``x_groq`` (in ``x_groq.usage`` of the
@@ -51,45 +57,10 @@ UsageStyle = Literal["x_groq", "usage", "trailing", "both", "x_groq_and_trailing
 #: ``event: error`` event, or inside ``x_groq.error`` of a chunk.
 ErrorStyle = Literal["data", "event", "x_groq"]
 
-COALESCE_BYTES = 65536
-_WORD = re.compile(r"\s*\S+")
 _enc = msgspec.json.encode
 _decode_json = msgspec.json.Decoder()
 _DONE = b"data: [DONE]\n\n"
 _NULL_TAIL = b',"logprobs":null,"finish_reason":null}]}\n\n'
-
-Tokens = tuple[int, Callable[[], Iterable[str]]]
-
-
-def not_found(req: RecordedRequest) -> Reply:
-    return ErrorReply(
-        404,
-        f"Unknown request URL: {req.method} {req.route}. Please check the URL for typos, "
-        "or see the docs at https://console.groq.com/docs/",
-        code="unknown_url",
-    )
-
-
-def _split(text: str, chunks: int | None) -> Tokens:
-    """(count, factory of the token iterable) for ``text`` cut into ``chunks`` pieces."""
-    words: list[str] = _WORD.findall(text)
-    n = len(words)
-    if chunks is None or chunks == n:
-        return n, lambda: words
-    if chunks <= 0:
-        return 0, tuple
-    if chunks > n:
-        count = chunks
-        return count, lambda: (f"tok{i} " for i in range(count))
-    bounds = [n * i // chunks for i in range(chunks + 1)]
-    pieces = ["".join(words[bounds[i] : bounds[i + 1]]) for i in range(chunks)]
-    return chunks, lambda: pieces
-
-
-def _argument_pieces(arguments: str, size: int = 8) -> list[str]:
-    if not arguments:
-        return [""]
-    return [arguments[i : i + size] for i in range(0, len(arguments), size)]
 
 
 class ChatScript(Reply, frozen=True):
@@ -143,9 +114,8 @@ class ChatScript(Reply, frozen=True):
         if route == CHAT_PATH and req.method == "POST":
             await self._chat(exchange)
         elif route.endswith("/responses") and req.method == "POST":
-            from ._responses_api import respond_responses  # (import cycle)
-
-            await respond_responses(self, exchange)
+            extras = self if isinstance(self, ResponsesScript) else None
+            await respond_responses(self, exchange, extras)
         elif await handle_endpoint(self, exchange):
             return  # models, files, batches, embeddings, speech: see _endpoints.py
         elif route == MODELS_PATH and req.method == "GET":
@@ -173,7 +143,7 @@ class ChatScript(Reply, frozen=True):
         text = self.text
         if self.tool_calls and text == DEFAULT_TEXT:
             text = ""
-        return _split(text, self.chunks)
+        return split_tokens(text, self.chunks)
 
     def _tools(self) -> list[tuple[str, str, str]]:
         out = []
@@ -221,9 +191,9 @@ class ChatScript(Reply, frozen=True):
             await ErrorReply(status, headers=self.headers, body=error).respond(exchange)
             return
         n_content, content = self._content()
-        n_reasoning, _ = _split(self.reasoning or "", None)
+        n_reasoning, _ = split_tokens(self.reasoning or "", None)
         tools = self._tools()
-        n_tool = sum(1 + len(_argument_pieces(a)) for _, _, a in tools)
+        n_tool = sum(1 + len(argument_pieces(a)) for _, _, a in tools)
         n_tokens = n_content + n_reasoning + n_tool
         wait = self.first_chunk_delay + self.delay_after_first
         wait += self.chunk_delay * max(0, n_tokens - 1)
@@ -295,9 +265,9 @@ class ChatScript(Reply, frozen=True):
         )
         delta = head + b'{"index":0,"delta":'
         n_content, content = self._content()
-        n_reasoning, reasoning = _split(self.reasoning or "", None)
+        n_reasoning, reasoning = split_tokens(self.reasoning or "", None)
         tools = self._tools()
-        n_tool = sum(1 + len(_argument_pieces(a)) for _, _, a in tools)
+        n_tool = sum(1 + len(argument_pieces(a)) for _, _, a in tools)
         completion = n_content + n_reasoning + n_tool
 
         def token_chunks() -> Iterator[tuple[int, bytes]]:
@@ -311,7 +281,7 @@ class ChatScript(Reply, frozen=True):
                 first: dict[str, Any] = {"index": k, "id": call_id, "type": "function"}
                 first["function"] = {"name": name, "arguments": ""}
                 yield 2, delta + _enc({"tool_calls": [first]}) + _NULL_TAIL
-                for piece in _argument_pieces(args):
+                for piece in argument_pieces(args):
                     part = {"tool_calls": [{"index": k, "function": {"arguments": piece}}]}
                     yield 2, delta + _enc(part) + _NULL_TAIL
 
@@ -398,23 +368,19 @@ class ChatScript(Reply, frozen=True):
         return out + _DONE
 
 
-async def pump(exchange: Exchange, events: Iterable[bytes | float]) -> None:
-    """Write ``events`` (bytes, or a float = pause in seconds) and end the body.
+class ResponsesScript(ChatScript, frozen=True):
+    """A :class:`ChatScript` with Responses API extras (chat requests are answered as usual).
 
-    Bytes between pauses are coalesced into writes of up to ``COALESCE_BYTES``.
+    Args:
+        status: ``"completed"``, ``"incomplete"`` (``incomplete_details.reason`` is
+            ``incomplete_reason``) or ``"failed"`` (``response.error`` is ``failure``).
+        extra_events: events (dicts with a ``type``) sent after ``response.in_progress``, for
+            example of a type the client does not know.
+        done_marker: end the stream with ``data: [DONE]``.
     """
-    buf = bytearray()
-    due = anyio.current_time()
-    for event in events:
-        if isinstance(event, bytes):
-            buf += event
-            if len(buf) >= COALESCE_BYTES:
-                await exchange.write(bytes(buf))
-                buf.clear()
-        else:
-            if buf:
-                await exchange.write(bytes(buf))
-                buf.clear()
-            due += event
-            await exchange.sleep_until(due)
-    await exchange.write(bytes(buf), end=True)
+
+    status: Literal["completed", "incomplete", "failed"] = "completed"
+    incomplete_reason: str = "max_output_tokens"
+    failure: dict[str, Any] | None = None
+    extra_events: list[dict[str, Any]] | None = None
+    done_marker: bool = False

@@ -36,8 +36,8 @@ from ._groq import API_PREFIX, KNOWN_MODELS
 from ._h1 import RECEIVE_SIZE, H1Connection
 from ._h2 import PREFACE, H2Connection
 from ._replay import Replay, load_recordings
-from ._replies import ErrorReply
-from ._scenarios import ChatScript, not_found
+from ._replies import ErrorReply, not_found
+from ._scenarios import ChatScript
 from ._thread import in_thread
 
 __all__ = ["GroqTestServer", "ReplyLike", "serve_forever"]
