@@ -35,6 +35,8 @@ _PATH = "/chat/completions"
 
 
 class Completions(APIResource):
+    """``client.chat.completions``: chat completions, whole or streamed (``create``)."""
+
     def __init__(self, client: Requester) -> None:
         self._client = client
 
@@ -332,6 +334,8 @@ class Completions(APIResource):
 
 
 class Chat(APIResource):
+    """``client.chat``: holds ``completions``."""
+
     def __init__(self, client: Requester) -> None:
         self.completions = Completions(client)
 
