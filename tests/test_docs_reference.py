@@ -12,6 +12,7 @@ inventory after a ``-W`` build. The rules live in ``docs/_ext/groq_apiref.py``, 
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import sys
 import textwrap
 from pathlib import Path
@@ -58,6 +59,23 @@ def test_every_public_name_is_in_the_reference_pages() -> None:
         f"{len(missing)} public names are not listed in any docs/api page (add each to the "
         "autosummary and an autodoc directive of its group):\n  " + "\n  ".join(missing)
     )
+
+
+def test_every_class_the_pages_document_has_docstrings() -> None:
+    # beyond the four namespaces: the resource tree (client.chat.completions...) has a page too
+    missing = []
+    for fullname in sorted(apiref.documented_names()):
+        obj = apiref.resolve(fullname)
+        if not inspect.isclass(obj) or obj.__name__ != fullname.rpartition(".")[2]:
+            continue
+        if apiref.own_doc(fullname) is None:
+            missing.append(fullname)
+        missing.extend(
+            f"{fullname}.{member}"
+            for member in apiref.public_members(obj)
+            if apiref.member_doc(obj, member) is None
+        )
+    assert not missing, "documented classes without docstrings:\n  " + "\n  ".join(missing)
 
 
 def test_the_reference_pages_name_only_what_exists() -> None:
