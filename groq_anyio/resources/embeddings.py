@@ -30,7 +30,7 @@ _FORMATS: Final = frozenset({"float", "base64"})
 
 
 class Embeddings(APIResource):
-    """``POST /embeddings``."""
+    """``client.embeddings``: embedding vectors of texts (``create``, ``POST /embeddings``)."""
 
     def __init__(self, client: Requester) -> None:
         self._client = client

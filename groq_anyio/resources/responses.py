@@ -40,7 +40,8 @@ _MESSAGE_ROLES = frozenset({"user", "assistant", "system", "developer"})
 
 
 class Responses(APIResource):
-    """``POST /responses``."""
+    """``client.responses``: the Responses API (``create``, whole or streamed; ``POST
+    /responses``)."""
 
     def __init__(self, client: Requester) -> None:
         self._client = client
