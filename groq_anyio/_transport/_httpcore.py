@@ -15,10 +15,15 @@ Internals relied on (httpcore 1.0.9):
   ``_h2_state``, ``_events``, ``_state``, ``_state_lock``, ``_init_lock``, ``_read_lock``,
   ``_write_lock``, ``_request_count``, ``_expire_at``, ``_sent_connection_init``,
   ``_connection_terminated``, ``_connection_error``, ``_read_exception``, ``_write_exception``,
-  ``_used_all_stream_ids``, ``_network_stream``, ``READ_NUM_BYTES``, and the methods
-  ``_send_connection_init``, ``_send_request_headers``, ``_send_request_body``,
-  ``_send_stream_data``, ``_receive_stream_event``, ``_receive_events``,
+  ``_used_all_stream_ids``, ``_network_stream``, ``_keepalive_expiry``, ``_max_streams``,
+  ``_max_streams_semaphore``, ``READ_NUM_BYTES``, and the methods ``_send_connection_init``,
+  ``_send_request_headers``, ``_send_request_body``, ``_send_stream_data``,
+  ``_receive_response``, ``_receive_stream_event``, ``_receive_events``,
+  ``_read_incoming_data``, ``_receive_remote_settings_change``, ``_wait_for_outgoing_flow``,
   ``_write_outgoing_data``, ``_response_closed`` (called or overridden).
+
+``tests/test_import_rules.py`` checks this list: every private httpcore module imported, and
+every private member of an httpcore class that a subclass here touches, must be named above.
 """
 
 from __future__ import annotations
