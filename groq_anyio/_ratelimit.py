@@ -33,7 +33,7 @@ import msgspec
 from ._errors import RateLimitError
 
 if TYPE_CHECKING:
-    from ._resilience import Clock
+    from ._clock import Clock
 
 __all__ = [
     "RateLimitSnapshot",

@@ -5,7 +5,8 @@ Theory of operation
 The pipeline (:mod:`groq_anyio._pipeline`) runs every call as: rate-limit wait -> circuit check
 -> attempt -> (on a retryable failure) wait -> again. This module holds what those steps share:
 
-* :class:`Clock`: ``now()`` and ``sleep()``. Every wait of the pipeline (retry backoff, rate-limit
+* :class:`~groq_anyio._clock.Clock` (in its own module, below this one and the rate-limit
+  tracker): ``now()`` and ``sleep()``. Every wait of the pipeline (retry backoff, rate-limit
   waits) and every instant of the breaker and the rate-limit tracker go through it, so a test can
   swap in a recording fake (``client._clock = fake``) and assert "waited 3 s" without sleeping.
 * :class:`CircuitBreaker`: one per client (shared with its ``with_options`` copies and by all
@@ -34,13 +35,13 @@ from __future__ import annotations
 import enum
 import random
 import re
-import time
 import weakref
 from typing import TYPE_CHECKING, Any, Final
 
 import anyio
 import anyio.lowlevel
 
+from ._clock import Clock
 from ._errors import APIConnectionError, APIError, APIStatusError, CircuitOpenError
 from ._log import log_warning
 from ._ratelimit import RateLimitTracker, parse_go_duration
@@ -55,7 +56,6 @@ __all__ = [
     "OPEN",
     "CircuitBreaker",
     "CircuitState",
-    "Clock",
     "ResilienceState",
     "backoff_delay",
     "rate_limit_reset_after",
@@ -64,47 +64,6 @@ __all__ = [
 
 
 _TRY_AGAIN: Final = re.compile(r"try again in ([0-9][0-9.a-zµμ]*[a-zµμ])", re.IGNORECASE)
-
-
-class Clock:
-    """The pipeline's time source: ``now()`` (monotonic seconds) and ``await sleep(seconds)``.
-
-    Tests replace it on a client (``client._clock = MyFakeClock()``) with one that records
-    waits and advances a virtual ``now`` instead of sleeping.
-    """
-
-    __slots__ = ()
-
-    now = staticmethod(time.monotonic)
-
-    async def sleep(self, seconds: float) -> None:
-        """Wait ``seconds`` (``anyio.sleep``: cancellable like any other wait)."""
-        await anyio.sleep(seconds)
-
-
-class FakeClock(Clock):
-    """A virtual clock for tests: ``sleep`` records the wait, advances ``now`` and only yields
-    to the event loop (a checkpoint), so "waited 30 s" takes no time."""
-
-    __slots__ = ("time", "sleeps")
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.time = start
-        self.sleeps: list[float] = []
-
-    def now(self) -> float:
-        """The virtual time, in seconds."""
-        return self.time
-
-    def advance(self, seconds: float) -> None:
-        """Move the virtual time forward by ``seconds`` without recording a wait."""
-        self.time += seconds
-
-    async def sleep(self, seconds: float) -> None:
-        """Record the wait in ``sleeps`` and advance the time by it; only checkpoints."""
-        self.sleeps.append(seconds)
-        self.time += max(0.0, seconds)
-        await anyio.lowlevel.checkpoint()
 
 
 def backoff_delay(policy: RetryPolicy, retry_index: int) -> float:

@@ -324,7 +324,7 @@ async def test_wait_beyond_the_deadline_raises_at_once(server: GroqTestServer) -
 
 async def test_waiters_queue_fairly() -> None:
     """Waiters leave the queue in arrival order; a cancelled one just leaves it."""
-    from groq_anyio._resilience import Clock
+    from groq_anyio._clock import Clock
 
     tracker = RateLimitTracker()
     clock = Clock()

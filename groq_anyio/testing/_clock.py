@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._resilience import Clock, FakeClock
+from .._clock import Clock, FakeClock
 
 if TYPE_CHECKING:
     from .._client import AsyncGroq

@@ -30,7 +30,7 @@ import anyio.lowlevel
 from anyio.streams.stapled import MultiListener
 from anyio.streams.tls import TLSAttribute, TLSStream
 
-from .._resilience import Clock
+from .._clock import Clock
 from ._exchange import ClientGone, ConnectionDropRequested, Exchange, RecordedRequest, Reply
 from ._groq import API_PREFIX, KNOWN_MODELS
 from ._h1 import RECEIVE_SIZE, H1Connection
