@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import msgspec
 
-from ._clock import Clock
 from ._config import (
     DEFAULT_CIRCUIT_BREAKER,
     CircuitBreakerConfig,
@@ -24,7 +23,7 @@ from ._config import (
 from ._errors import ClientClosedError, InvalidParameterError
 from ._notgiven import NOT_GIVEN, NotGiven
 from ._pipeline import OpenStream, PrimedStream, RequestOptions, send_request
-from ._resilience import CircuitBreaker, ResilienceState
+from ._resilience import CircuitBreaker, Clock, ResilienceState
 from ._timings import Timings
 from ._validation import validate_header_value
 
@@ -602,7 +601,7 @@ class AsyncGroq:
             return clone
         from ._transport import Transport
 
-        verify = self._transport.ssl_context if new_config.scheme == "https" else None
+        verify = self._transport.tls if new_config.scheme == "https" else None  # (shared)
         transport = Transport(new_config, verify=verify)
         clone._init(new_config, transport, owner=True)
         self._derived.append(transport)

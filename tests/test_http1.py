@@ -4,7 +4,7 @@ Two layers:
 
 - Sans-IO: the connection driven by a scripted network stream, so hypothesis can cut a response
   anywhere and mutate its bytes: the body must come out the same however it is split, and
-  garbage must only ever raise httpcore's protocol errors (which the transport maps onto ours),
+  garbage must only ever raise the transport's protocol errors (which it maps onto ours),
   never a parser's own exception, whatever the parser.
 - Real sockets: a raw server on loopback answering with a given byte string, through the whole
   client, on asyncio (the ``asyncio.Protocol`` backend, and uvloop) and trio (trio sockets), and
@@ -18,13 +18,13 @@ from collections.abc import Callable
 from typing import Any
 
 import anyio
-import httpcore
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import groq_anyio as g
 from groq_anyio import AsyncGroq
+from groq_anyio._transport import _core as core
 from groq_anyio._transport._h1 import HTTP11Connection
 from groq_anyio._transport._request import build_request
 
@@ -32,12 +32,12 @@ from .conftest import TEST_KEY
 
 PARSERS = ["httptools", "h11"]
 BACKENDS = ["auto", "anyio"]
-ORIGIN = httpcore.Origin(b"http", b"127.0.0.1", 80)
-URL = httpcore.URL(scheme=b"http", host=b"127.0.0.1", port=80, target=b"/openai/v1/models")
+ORIGIN = core.Origin(b"http", b"127.0.0.1", 80)
+URL = core.URL(scheme=b"http", host=b"127.0.0.1", port=80, target=b"/openai/v1/models")
 MODELS = b'{"object":"list","data":[{"id":"m","object":"model","created":1,"owned_by":"x"}]}'
 
 
-class ScriptedStream(httpcore.AsyncNetworkStream):
+class ScriptedStream:
     """Gives the connection ``pieces`` one per read, then the end of the stream."""
 
     def __init__(self, pieces: list[bytes]) -> None:
@@ -58,7 +58,7 @@ class ScriptedStream(httpcore.AsyncNetworkStream):
         return False if info == "is_readable" else None
 
 
-def _request(method: bytes = b"GET", body: bytes = b"") -> httpcore.Request:
+def _request(method: bytes = b"GET", body: bytes = b"") -> core.Request:
     headers = [(b"Host", b"127.0.0.1"), (b"Accept", b"application/json")]
     if body:
         headers.append((b"Content-Length", b"%d" % len(body)))
@@ -68,8 +68,8 @@ def _request(method: bytes = b"GET", body: bytes = b"") -> httpcore.Request:
 async def _exchange(pieces: list[bytes], parser: str) -> tuple[int, bytes, HTTP11Connection]:
     conn = HTTP11Connection(ORIGIN, ScriptedStream(pieces), 30.0, parser=parser)
     response = await conn.handle_async_request(_request())
-    parts = [part async for part in response.stream]  # type: ignore[union-attr]
-    await response.stream.aclose()  # type: ignore[union-attr]
+    parts = [part async for part in response.stream]
+    await response.stream.aclose()
     return response.status, b"".join(parts), conn
 
 
@@ -124,7 +124,7 @@ def test_body_is_the_same_however_the_response_is_cut(
     body=st.binary(max_size=64),
     cuts=st.lists(st.integers(min_value=0), max_size=6),
 )
-def test_garbage_raises_only_httpcore_protocol_errors(
+def test_garbage_raises_only_protocol_errors(
     parser: str, data: st.DataObject, framing: str, body: bytes, cuts: list[int]
 ) -> None:
     wire = bytearray(FRAMINGS[framing](body))
@@ -143,7 +143,7 @@ def test_garbage_raises_only_httpcore_protocol_errors(
             wire = bytearray(b"\0")
     try:
         anyio.run(_exchange, _split(bytes(wire), cuts), parser)
-    except (httpcore.ProtocolError, httpcore.NetworkError):
+    except (core.ProtocolError, core.NetworkError):
         pass  # the transport maps these onto APIConnectionError
 
 
@@ -155,7 +155,7 @@ def test_a_head_over_the_limit_is_a_typed_error(parser: str) -> None:
         conn = HTTP11Connection(
             ORIGIN, ScriptedStream(_split(wire, [5000, 20000])), 30.0, parser=parser
         )
-        with pytest.raises(httpcore.RemoteProtocolError, match="head"):
+        with pytest.raises(core.RemoteProtocolError, match="head"):
             await conn.handle_async_request(_request())
         assert conn.is_closed()
 
@@ -169,7 +169,7 @@ def test_request_head_with_cr_lf_or_nul_is_refused(parser: str) -> None:
         conn = HTTP11Connection(ORIGIN, stream, 30.0, parser=parser)
         request = _request()
         request.headers.append((b"X-Evil", b"a\r\nInjected: yes"))
-        with pytest.raises(httpcore.LocalProtocolError):
+        with pytest.raises(core.LocalProtocolError):
             await conn.handle_async_request(request)
         assert stream.written == []  # nothing reached the wire
 

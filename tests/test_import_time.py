@@ -3,9 +3,12 @@
 ``import groq_anyio`` imports nothing but the package itself: every public name is loaded on
 first use (PEP 562 ``__getattr__``). ``from groq_anyio import AsyncGroq`` brings in the client's
 own modules and what they stand on (msgspec, anyio) but nothing that is only needed once a
-client exists: httpcore (which imports trio eagerly when it is installed), h11, h2, ssl. The
-costs are counted in modules imported, in fresh interpreters, so the checks do not depend on
-how busy the machine is.
+client exists: httpcore (which imports trio eagerly when it is installed), h11, h2, ssl.
+Creating a client (issue 9: import + client <= 100 ms) adds its transport, but on the default
+path - HTTP/1.1 with httptools, over TLS or not - still no httpcore, h2, h11 or ssl: the TLS
+context is checked at creation and built by the first TLS connection. The costs are counted in
+modules imported, in fresh interpreters, so the checks do not depend on how busy the machine
+is (``bench/import_time.py`` has the wall-clock numbers).
 """
 
 from __future__ import annotations
@@ -29,6 +32,15 @@ DEFERRED = {"truststore", "certifi", "email", "socket", "select", "selectors", "
 DEFERRED |= {"logging", "ipaddress", "urllib"}  # (anyio.lowlevel imports dataclasses)
 #: modules ``from groq_anyio import AsyncGroq`` may add on top of ``import msgspec, anyio``
 CLIENT_IMPORT_BUDGET = 60
+#: modules creating an HTTP/1.1 client may add on top of ``from groq_anyio import AsyncGroq``
+#: (52 measured: the transport, httptools, the chat resource and the logging it needs; with
+#: httpcore, h2, h11, ssl and certifi it was 137)
+CLIENT_CREATE_BUDGET = 70
+#: what creating an HTTP/1.1 client must not import: HTTP/2's and h11's stack, the TLS stack
+#: and trust stores (built by the first TLS connection), the network backends' event loops
+NOT_AT_CREATION = NETWORK_STACK | {"truststore", "certifi", "asyncio", "socket", "select"}
+#: base URLs of the default path: the API (https), another https server, a loopback http one
+CREATION_URLS = [None, "https://api.example.com/openai/v1", "http://127.0.0.1:1"]
 
 
 def _new_modules(statement: str, baseline: str = "pass") -> list[str]:
@@ -160,15 +172,19 @@ def test_client_import_does_not_import_telemetry() -> None:
     assert not [m for m in new if m.startswith(("groq_anyio._telemetry", "opentelemetry"))]
 
 
-def test_a_client_on_asyncio_never_imports_trio() -> None:
+@pytest.mark.parametrize("http2", [False, True], ids=["http1", "http2"])
+def test_a_client_on_asyncio_never_imports_trio(http2: bool) -> None:
     """httpcore imports trio eagerly when it is installed (about a third of creating the first
-    client); on the httpcore release whose internals we know, the transport imports it without
-    (it never runs httpcore's trio paths), and the trio backend loads only under trio."""
+    client); HTTP/1.1 never imports httpcore at all, and with HTTP/2 on, on the httpcore release
+    whose internals we know, the transport imports it without trio (it never runs httpcore's
+    trio paths). The trio backend loads only under trio."""
     code = (
         "from groq_anyio import AsyncGroq\n"
         "import asyncio\n"
         "async def main():\n"
-        "    async with AsyncGroq(api_key='gsk_x', base_url='http://127.0.0.1:9') as c:\n"
+        "    async with AsyncGroq(\n"
+        f"        api_key='gsk_x', base_url='http://127.0.0.1:9', http2={http2}\n"
+        "    ) as c:\n"
         "        try:\n"
         "            await c.models.list(timeout=1)\n"
         "        except Exception:\n"
@@ -176,7 +192,53 @@ def test_a_client_on_asyncio_never_imports_trio() -> None:
         "asyncio.run(main())\n"
     )
     new = _new_modules(code)
-    assert "httpcore" in _top_level(new)  # (the client did open the network stack)
     assert "trio" not in _top_level(new), sorted(m for m in new if m.startswith("trio"))
     assert "groq_anyio._transport._backends._trio" not in new
-    assert "groq_anyio._transport._backends._asyncio" in new
+    assert "groq_anyio._transport._backends._asyncio" in new  # (it did try to connect)
+    if http2:
+        assert {"httpcore", "h2"} <= _top_level(new)
+    else:
+        assert not _top_level(new) & {"httpcore", "h2", "h11", "hpack"}, sorted(new)
+
+
+@pytest.mark.parametrize("base_url", CREATION_URLS, ids=["default", "https", "http"])
+def test_creating_a_client_imports_no_http2_nor_tls_stack(base_url: str | None) -> None:
+    """Issue 9: import + client creation <= 100 ms. Creating an HTTP/1.1 client (the default)
+    imports neither httpcore, h2 and h11 (our connection and :mod:`._core` need none of them)
+    nor ssl and a trust store (the TLS context is checked now, built by the first TLS
+    connection)."""
+    url = "" if base_url is None else f", base_url={base_url!r}"
+    new = _new_modules(
+        f"c = AsyncGroq(api_key='gsk_x'{url})\nassert not c._transport.tls or not "
+        "c._transport.tls.built",
+        baseline="from groq_anyio import AsyncGroq",
+    )
+    print(f"\n{len(new)} modules for creating a client: {new}")
+    assert not _top_level(new) & NOT_AT_CREATION, sorted(_top_level(new) & NOT_AT_CREATION)
+    assert "groq_anyio._transport._h2" not in new
+    assert len(new) <= CLIENT_CREATE_BUDGET
+
+
+def test_an_http2_client_imports_httpcore_when_created() -> None:
+    """With HTTP/2 on, httpcore and h2 are imported when the client is created, not by its
+    first request (which would pay ~30 ms more before its first byte); still without trio, and
+    the TLS context still waits for the first connection."""
+    new = _new_modules(
+        "c = AsyncGroq(api_key='gsk_x', http2=True)\nassert not c._transport.tls.built",
+        baseline="from groq_anyio import AsyncGroq",
+    )
+    assert {"httpcore", "h2", "hpack"} <= _top_level(new)
+    assert "groq_anyio._transport._h2" in new
+    assert not _top_level(new) & {"trio", "truststore"}
+
+
+def test_a_callers_context_is_used_without_building_one() -> None:
+    """``verify=<an ssl.SSLContext>``: checked and used as given at creation; no trust store
+    is loaded."""
+    new = _new_modules(
+        "import ssl\nctx = ssl.create_default_context()\n"
+        "c = AsyncGroq(api_key='gsk_x', verify=ctx)\n"
+        "assert c._transport.tls.built and c._transport.ssl_context is ctx",
+        baseline="from groq_anyio import AsyncGroq",
+    )
+    assert not _top_level(new) & {"truststore", "certifi", "httpcore"}

@@ -8,9 +8,9 @@ from typing import Any
 
 import anyio
 import anyio.abc
-import httpcore
 import pytest
 
+from groq_anyio._transport import _core as core
 from groq_anyio._transport._backends._anyio import AnyioStream as NetworkStream
 from groq_anyio._transport._locks import FastLock, FastSemaphore
 
@@ -122,20 +122,20 @@ async def test_read_maps_end_of_stream_and_errors() -> None:
     stream, fake = _stream()
     assert await stream.read(10) == b""  # EndOfStream
     fake.incoming.append(anyio.BrokenResourceError())
-    with pytest.raises(httpcore.ReadError):
+    with pytest.raises(core.ReadError):
         await stream.read(10)
     fake.incoming.append(OSError("reset"))
-    with pytest.raises(httpcore.ReadError, match="reset"):
+    with pytest.raises(core.ReadError, match="reset"):
         await stream.read(10)
 
 
 async def test_read_and_write_timeouts() -> None:
     stream, fake = _stream()
     fake.receive_delay = 5
-    with pytest.raises(httpcore.ReadTimeout):
+    with pytest.raises(core.ReadTimeout):
         await stream.read(10, timeout=0.05)
     fake.send_delay = 5
-    with pytest.raises(httpcore.WriteTimeout):
+    with pytest.raises(core.WriteTimeout):
         await stream.write(b"x", timeout=0.05)
 
 
@@ -154,12 +154,12 @@ async def test_a_failed_flush_still_reads_the_response() -> None:
     async def broken_send(item: bytes) -> None:
         raise anyio.BrokenResourceError
 
-    stream._send = broken_send  # type: ignore[method-assign]
+    stream._send = broken_send
     fake.incoming.append(b"HTTP/1.1 413 ...")
     stream.cork()
     await stream.write(b"request")
     assert await stream.read(100) == b"HTTP/1.1 413 ..."
-    with pytest.raises(httpcore.WriteError):
+    with pytest.raises(core.WriteError):
         await stream.write(b"more")
 
 

@@ -230,3 +230,43 @@ def test_built_context_rules(ca_file: Path) -> None:
         ctx = create_ssl_context(http1=True, http2=True, verify=verify)
         assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
         assert ctx.minimum_version >= ssl.TLSVersion.TLSv1_2
+
+
+# -- checked when the client is created, built by its first TLS connection -----------------------
+
+
+@pytest.mark.anyio
+async def test_the_context_is_built_by_the_first_connection_then_shared(
+    tls_server: GroqTestServer, ca_file: Path
+) -> None:
+    url = _url(tls_server)
+    async with AsyncGroq(api_key=TEST_KEY, base_url=url, verify=ca_file) as client:
+        tls = client._transport.tls
+        assert tls is not None and not tls.built  # (creating the client loaded no CA bundle)
+        same = client.with_options(api_key=TEST_KEY + "2")  # (its own transport)
+        assert same._transport is not client._transport
+        assert same._transport.tls is tls  # same flags: one context for both
+        assert tls.with_flags(http1=True, http2=True) is not tls  # (other flags: its own)
+        assert await _http_version(client) == "HTTP/1.1"
+        assert tls.built
+        ctx = tls.context()
+        assert ctx.minimum_version >= ssl.TLSVersion.TLSv1_2 and ctx.check_hostname
+        assert await _http_version(same) == "HTTP/1.1"
+        assert same._transport.ssl_context is ctx
+
+
+@pytest.mark.anyio
+async def test_a_bundle_that_does_not_load_fails_its_first_request_with_the_typed_error(
+    tls_server: GroqTestServer, tmp_path: Path
+) -> None:
+    """A file with a certificate marker passes the check at creation; loading it fails on the
+    first connection with the same typed error (never a raw ssl error, never a retry)."""
+    bad = tmp_path / "corrupt.pem"
+    bad.write_bytes(b"-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n")
+    async with AsyncGroq(api_key=TEST_KEY, base_url=_url(tls_server), verify=bad) as client:
+        for _ in range(2):  # (not cached as built: the second request says the same)
+            with pytest.raises(g.InvalidParameterError) as info:
+                await client.chat.completions.create(model=MODEL, messages=MSGS)
+            assert info.value.param == "verify"
+            assert str(bad) in info.value.message
+            assert "no usable CA certificate" in info.value.message

@@ -35,8 +35,8 @@ from collections.abc import AsyncIterable
 from enum import IntEnum
 
 import anyio
-import httpcore
 
+from . import _core as core
 from ._request import BytesBody
 from ._scrub import scrub
 
@@ -51,16 +51,16 @@ _HTTP11 = {"http_version": b"HTTP/1.1"}
 _NO_LIMITS: dict[str, float | None] = {}
 
 
-class NotSent(httpcore.WriteError):
+class NotSent(core.WriteError):
     """The request could not be written and no response came: the server has not seen it."""
 
 
-class InvalidHead(httpcore.LocalProtocolError):
+class InvalidHead(core.LocalProtocolError):
     """The request head would not survive the wire (CR, LF or NUL inside a line): the
     caller's doing, never sent, never worth a retry."""
 
 
-class HeadTooLarge(httpcore.RemoteProtocolError):
+class HeadTooLarge(core.RemoteProtocolError):
     """The response head is larger than the connection's limit."""
 
 
@@ -101,7 +101,7 @@ class _HttptoolsAdapter:
     def feed(self, data: bytes) -> None:
         self._parser.feed_data(data)
 
-    def start(self, request: httpcore.Request) -> None:
+    def start(self, request: core.Request) -> None:
         pass
 
     def on_message_begin(self) -> None:
@@ -116,7 +116,7 @@ class _HttptoolsAdapter:
         conn = self._conn
         if status < 200:
             if status == 101:
-                raise httpcore.RemoteProtocolError("unexpected 101 Switching Protocols")
+                raise core.RemoteProtocolError("unexpected 101 Switching Protocols")
             conn._informational = True
             return
         conn._informational = False
@@ -156,14 +156,14 @@ class _H11Adapter:
         self._conn = conn
         self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=conn._max_header_bytes)
 
-    def start(self, request: httpcore.Request) -> None:
+    def start(self, request: core.Request) -> None:
         import h11
 
         h = self._h11
         if h.our_state is h11.DONE and h.their_state is h11.DONE:
             h.start_next_cycle()
 
-    def head_bytes(self, request: httpcore.Request) -> bytes:
+    def head_bytes(self, request: core.Request) -> bytes:
         """The request head, serialised and checked by h11."""
         import h11
 
@@ -211,7 +211,7 @@ class _H11Adapter:
                     raise HeadTooLarge(
                         f"the response head is over {conn._max_header_bytes} bytes"
                     ) from exc
-                raise httpcore.RemoteProtocolError(str(exc)) from exc
+                raise core.RemoteProtocolError(str(exc)) from exc
             if event is h11.NEED_DATA or event is h11.PAUSED:
                 return
             if isinstance(event, h11.Response):
@@ -262,8 +262,8 @@ class HTTP11Connection:
 
     def __init__(
         self,
-        origin: httpcore.Origin,
-        stream: httpcore.AsyncNetworkStream,
+        origin: core.Origin,
+        stream: core.AsyncNetworkStream,
         keepalive_expiry: float | None = None,
         *,
         parser: str = "httptools",
@@ -360,20 +360,20 @@ class HTTP11Connection:
         if self._error is not None:
             raise self._error
 
-    def _cut_short(self) -> httpcore.RemoteProtocolError:
+    def _cut_short(self) -> core.RemoteProtocolError:
         if not self._headers_done:
             if self._seen:
-                return httpcore.RemoteProtocolError("the server closed the connection mid-head")
-            return httpcore.RemoteProtocolError("Server disconnected without sending a response.")
-        return httpcore.RemoteProtocolError(
+                return core.RemoteProtocolError("the server closed the connection mid-head")
+            return core.RemoteProtocolError("Server disconnected without sending a response.")
+        return core.RemoteProtocolError(
             "the server closed the connection before the end of the response body"
         )
 
     # -- httpcore's connection interface ----------------------------------------------------------
 
-    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+    async def handle_async_request(self, request: core.Request) -> core.Response:
         if self._state is not _State.IDLE or self._eof:
-            raise httpcore.ConnectionNotAvailable()
+            raise core.ConnectionNotAvailable()
         self._state = _State.ACTIVE
         self._request_count += 1
         self._expire_at = None
@@ -390,7 +390,7 @@ class HTTP11Connection:
                 await self._send(request, timeouts.get("write"))
                 # when the request's last byte left (latency harnesses: Timings.request_sent)
                 request.extensions["sent_ns"] = _now_ns()
-            except httpcore.WriteError as exc:
+            except core.WriteError as exc:
                 # the server may have answered already (an early error response, then it closed)
                 if not await self._response_after_failed_write(timeouts.get("read")):
                     raise NotSent(str(exc) or "the connection closed") from exc
@@ -402,10 +402,10 @@ class HTTP11Connection:
             with anyio.CancelScope(shield=True):
                 await self._close()
             raise
-        return httpcore.Response(
+        return core.Response(
             status=self._status,
             headers=self._raw_headers,
-            content=ResponseBody(self, request),
+            content=_Body(self, request),
             extensions=_HTTP11,
         )
 
@@ -418,7 +418,7 @@ class HTTP11Connection:
         self._keep_alive = False
         return True
 
-    async def _send(self, request: httpcore.Request, timeout: float | None) -> None:
+    async def _send(self, request: core.Request, timeout: float | None) -> None:
         adapter = self._adapter
         body = request.stream
         h11 = isinstance(adapter, _H11Adapter)
@@ -489,7 +489,7 @@ class HTTP11Connection:
         with anyio.CancelScope(shield=True):
             await self._close()
 
-    def can_handle_request(self, origin: httpcore.Origin) -> bool:
+    def can_handle_request(self, origin: core.Origin) -> bool:
         return origin == self._origin
 
     def is_available(self) -> bool:
@@ -518,13 +518,13 @@ class HTTP11Connection:
         return f"<HTTP11Connection [{self.info()}]>"
 
 
-class ResponseBody:
+class _Body:
     """The response body: ``async for`` gives the bytes as they come; ``aclose()`` gives the
     connection back (idle when the body was read to its end, closed otherwise)."""
 
     __slots__ = ("_conn", "_extensions", "_closed", "done")
 
-    def __init__(self, conn: HTTP11Connection, request: httpcore.Request) -> None:
+    def __init__(self, conn: HTTP11Connection, request: core.Request) -> None:
         self._conn = conn
         #: read limits are looked up per read: the transport sets the body phase's own limits
         #: once the head is in
@@ -533,7 +533,7 @@ class ResponseBody:
         #: the whole body was handed out
         self.done = False
 
-    def __aiter__(self) -> ResponseBody:
+    def __aiter__(self) -> _Body:
         return self
 
     async def __anext__(self) -> bytes:
@@ -577,7 +577,7 @@ class ResponseBody:
                 await conn._close()
 
 
-def _head(request: httpcore.Request) -> bytes:
+def _head(request: core.Request) -> bytes:
     headers = request.headers
     parts = [request.method, b" ", request.url.target, b" HTTP/1.1\r\n"]
     for name, value in headers:
@@ -599,12 +599,12 @@ def _is_chunked(headers: list[tuple[bytes, bytes]]) -> bool:
 
 
 def _parse_error(exc: Exception) -> Exception:
-    """httpcore's exception for a parser failure (httptools wraps ours in its callback error)."""
+    """The protocol error for a parser failure (httptools wraps ours in its callback error)."""
     cause = exc.__context__ if exc.__context__ is not None else exc.__cause__
-    if isinstance(exc, httpcore.ProtocolError):
+    if isinstance(exc, core.ProtocolError):
         return exc
-    if isinstance(cause, httpcore.ProtocolError):
+    if isinstance(cause, core.ProtocolError):
         return cause
-    error = httpcore.RemoteProtocolError(f"malformed HTTP/1.1 response ({exc})")
+    error = core.RemoteProtocolError(f"malformed HTTP/1.1 response ({exc})")
     error.__cause__ = exc
     return error

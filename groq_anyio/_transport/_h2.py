@@ -21,9 +21,11 @@ subclass owns the request admission and the end of a stream, where httpcore 1.0.
   back to the pool, since the server promised not to have acted on them.
 - **Negative flow-control windows** (SETTINGS_INITIAL_WINDOW_SIZE lowered after data was
   sent) wait for WINDOW_UPDATE like a zero window, instead of sending a negative amount.
-- **No raw h2 exception and no bad status escapes**: frames h2 refuses become httpcore's
-  ``RemoteProtocolError`` (the connection is not used again), and a ``:status`` that is not
-  three digits, or missing, is a protocol error, not a ``ValueError`` or a 200.
+- **No raw h2 or httpcore exception and no bad status escapes**: frames h2 refuses become a
+  ``RemoteProtocolError`` (the connection is not used again), a ``:status`` that is not
+  three digits, or missing, is a protocol error, not a ``ValueError`` or a 200, and what
+  httpcore's own code raises leaves as the class of the same name of :mod:`._core`.
+- Requests and responses are :mod:`._core`'s, which have the attributes httpcore's code reads.
 
 Everything here relies on httpcore 1.0.x internals (:mod:`._httpcore` lists them); with any
 other httpcore the pool uses httpcore's own connection class unchanged.
@@ -32,6 +34,7 @@ other httpcore the pool uses httpcore's own connection class unchanged.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import anyio
 import h2.connection
@@ -39,10 +42,19 @@ import h2.events
 import h2.exceptions
 import h2.settings
 import httpcore
-from httpcore import ConnectionNotAvailable
 from httpcore._async.http2 import HTTPConnectionState  # (see _httpcore.py)
 
 from ._backends._base import WRITE_GRACE
+from ._core import (
+    ConnectionNotAvailable,
+    LocalProtocolError,
+    Origin,
+    RemoteProtocolError,
+    Request,
+    Response,
+    WriteTimeout,
+    from_httpcore,
+)
 from ._h1 import InvalidHead
 from ._locks import FastLock, FastSemaphore
 from ._scrub import scrub
@@ -54,21 +66,32 @@ _ALL = 1 << 30
 _now_ns = time.perf_counter_ns
 _MAX_CONCURRENT_STREAMS = h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS
 _CLOSED = h2.connection.ConnectionState.CLOSED
+#: what leaves an HTTP/2 stream when nothing was sent: ours, or httpcore's from its own code
+_NOT_AVAILABLE = (ConnectionNotAvailable, httpcore.ConnectionNotAvailable)
+
+
+def _own(exc: BaseException) -> BaseException:
+    """``exc``, or for an httpcore exception (from httpcore's code that runs here) ours of the
+    same name."""
+    ours = from_httpcore(exc)
+    return exc if ours is None else ours
 
 
 def _status(value: bytes) -> int:
     if len(value) != 3 or not value.isdigit():
-        raise httpcore.RemoteProtocolError(f"invalid HTTP/2 :status {value[:20]!r}")
+        raise RemoteProtocolError(f"invalid HTTP/2 :status {value[:20]!r}")
     return int(value)
 
 
 class HTTP2Connection(httpcore.AsyncHTTP2Connection):
     """See the module notes. Same interface as ``httpcore.AsyncHTTP2Connection``."""
 
-    def __init__(
-        self, origin: httpcore.Origin, stream: httpcore.AsyncNetworkStream, keepalive_expiry: float
-    ) -> None:
-        super().__init__(origin=origin, stream=stream, keepalive_expiry=keepalive_expiry)
+    def __init__(self, origin: Origin, stream: Any, keepalive_expiry: float) -> None:
+        super().__init__(
+            origin=origin,  # type: ignore[arg-type]  # (ours: the attributes httpcore reads)
+            stream=stream,
+            keepalive_expiry=keepalive_expiry,
+        )
         self._init_lock = FastLock()  # type: ignore[assignment]
         self._state_lock = FastLock()  # type: ignore[assignment]
         self._read_lock = FastLock()  # type: ignore[assignment]
@@ -86,7 +109,17 @@ class HTTP2Connection(httpcore.AsyncHTTP2Connection):
 
     # -- admission --------------------------------------------------------------------------------
 
-    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+    async def handle_async_request(self, request: Request) -> Response:  # type: ignore[override]
+        try:
+            return await self._handle(request)
+        except BaseException as exc:
+            ours = _own(exc)
+            if ours is exc:
+                raise
+            raise ours from exc
+
+    async def _handle(self, request: Any) -> Response:
+        # (``request`` is one of ours, with what httpcore's methods read of theirs)
         async with self._state_lock:
             if (
                 self._state in (HTTPConnectionState.ACTIVE, HTTPConnectionState.IDLE)
@@ -162,10 +195,10 @@ class HTTP2Connection(httpcore.AsyncHTTP2Connection):
                 await self._response_closed(stream_id)
             if isinstance(exc, h2.exceptions.H2Error):
                 if self._connection_terminated is not None:
-                    raise httpcore.RemoteProtocolError(str(self._connection_terminated)) from exc
-                raise httpcore.LocalProtocolError(str(exc) or type(exc).__name__) from exc
+                    raise RemoteProtocolError(str(self._connection_terminated)) from exc
+                raise LocalProtocolError(str(exc) or type(exc).__name__) from exc
             raise
-        return httpcore.Response(
+        return Response(
             status=status,
             headers=headers,
             content=_Body(self, request, stream_id),
@@ -175,7 +208,7 @@ class HTTP2Connection(httpcore.AsyncHTTP2Connection):
     def _going_away(self) -> bool:
         return self._connection_terminated is not None or self._connection_error
 
-    async def prepare(self, request: httpcore.Request) -> None:
+    async def prepare(self, request: Any) -> None:
         """Send the connection preface and read the server's first SETTINGS now, so the first
         requests need not wait for them (a benchmark opening its connections before its clock
         starts; ``request`` gives the timeouts)."""
@@ -203,9 +236,9 @@ class HTTP2Connection(httpcore.AsyncHTTP2Connection):
             elif not k.startswith(b":"):
                 headers.append((k, v))
         if status is None:
-            raise httpcore.RemoteProtocolError("HTTP/2 response without a :status")
+            raise RemoteProtocolError("HTTP/2 response without a :status")
         if status < 200:  # pragma: no cover - h2 reports 1xx as InformationalResponseReceived
-            raise httpcore.RemoteProtocolError(f"unexpected informational status {status}")
+            raise RemoteProtocolError(f"unexpected informational status {status}")
         return status, headers
 
     async def _receive_events(
@@ -227,14 +260,14 @@ class HTTP2Connection(httpcore.AsyncHTTP2Connection):
         try:
             data = await self._network_stream.read(self.READ_NUM_BYTES, timeout)
             if not data:
-                raise httpcore.RemoteProtocolError("Server disconnected")
+                raise RemoteProtocolError("Server disconnected")
         except Exception as exc:
             self._fail(exc)
             raise
         try:
             events: list[h2.events.Event] = self._h2_state.receive_data(data)
         except Exception as exc:  # h2, hyperframe and hpack refuse what the server sent
-            error = httpcore.RemoteProtocolError(
+            error = RemoteProtocolError(
                 f"HTTP/2 protocol error from the server ({type(exc).__name__}: {exc})"
             )
             error.__cause__ = exc
@@ -313,7 +346,7 @@ class HTTP2Connection(httpcore.AsyncHTTP2Connection):
             # connection safely
             self._connection_error = True
             if self._write_exception is None:
-                self._write_exception = httpcore.WriteTimeout("RST_STREAM could not be sent")
+                self._write_exception = WriteTimeout("RST_STREAM could not be sent")
             self._max_streams_semaphore.resize(_ALL)
             with anyio.CancelScope(shield=True):
                 try:
@@ -374,7 +407,7 @@ class _Body:
 
     __slots__ = ("_closed", "_connection", "_request", "_stream_id")
 
-    def __init__(self, connection: HTTP2Connection, request: httpcore.Request, stream_id: int):
+    def __init__(self, connection: HTTP2Connection, request: Any, stream_id: int):
         self._connection = connection
         self._request = request
         self._stream_id = stream_id
@@ -398,20 +431,23 @@ class _Body:
                             event.flow_controlled_length or 0, stream_id
                         )
                     except h2.exceptions.H2Error as exc:  # pragma: no cover - reset under us
-                        raise httpcore.RemoteProtocolError(str(exc)) from exc
+                        raise RemoteProtocolError(str(exc)) from exc
                     await conn._write_outgoing_data(request)
                     return event.data or b""
                 if isinstance(event, h2.events.StreamEnded):
                     break
-        except ConnectionNotAvailable:
+        except _NOT_AVAILABLE:
             # a GOAWAY below a stream whose response already started: the server broke its word
             with anyio.CancelScope(shield=True):
                 await self.aclose()
-            raise httpcore.RemoteProtocolError("the server went away mid-response") from None
-        except BaseException:
+            raise RemoteProtocolError("the server went away mid-response") from None
+        except BaseException as exc:
             with anyio.CancelScope(shield=True):
                 await self.aclose()
-            raise
+            ours = _own(exc)
+            if ours is exc:
+                raise
+            raise ours from exc
         raise StopAsyncIteration
 
     async def aclose(self) -> None:

@@ -1,13 +1,14 @@
-"""A small connection pool over httpcore's HTTP/1.1 and HTTP/2 connection classes.
+"""A small connection pool over our HTTP/1.1 connection and the HTTP/2 one (httpcore's).
 
 Why not ``httpcore.AsyncConnectionPool``: it re-walks every request against every connection on
 each request and release (work ~ idle x all connections), which cost ~15 ms of CPU per request at
 64-way concurrency; and over HTTP/2 it queues every request onto one connection even past the
 100 streams httpcore allows per connection. Nor ``httpcore.AsyncHTTPConnection``: it takes a lock
 (one event-loop yield) on every request only to find its connection already open. This pool opens
-connections itself (:mod:`groq_anyio._network`: TCP, TLS with ALPN) and hands the byte stream to
-``httpcore.AsyncHTTP11Connection`` or ``httpcore.AsyncHTTP2Connection``, with O(1) bookkeeping
-per request:
+connections itself (:mod:`._backends`: TCP, TLS with ALPN) and hands the byte stream to
+:class:`._h1.HTTP11Connection` or :class:`._h2.HTTP2Connection` (a subclass of
+``httpcore.AsyncHTTP2Connection``, imported with httpcore only once a connection speaks
+HTTP/2), with O(1) bookkeeping per request:
 
 - ``_idle`` is a LIFO stack of HTTP/1.1 connections with no request in flight (the most recently
   used one is the likeliest to still be alive).
@@ -26,31 +27,68 @@ back (the server closed it while idle) is sent once more on a fresh connection.
 
 from __future__ import annotations
 
-import ssl
 from collections import deque
-from collections.abc import AsyncIterator
-from typing import Any, TypeAlias
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import anyio
-import httpcore
 
+from . import _core as core
 from ._backends import BaseStream, get_backend
-from ._h1 import HTTP11Connection, NotSent, ResponseBody
-from ._httpcore import KNOWN_HTTPCORE
+from ._h1 import HTTP11Connection, NotSent, _Body
 from ._proxy import Proxy, connect_tunnel, forward_target, socks5_tunnel
 from ._request import build_request
 
 __all__ = ["ConnectionPool", "PoolStats", "PooledStream"]
 
-_Connection: TypeAlias = HTTP11Connection | httpcore.AsyncHTTP2Connection
+if TYPE_CHECKING:
+    import ssl
+
+    from ._h2 import HTTP2Connection
+
+#: (with an httpcore release we do not know, an HTTP/2 connection is httpcore's own class)
+_Connection: TypeAlias = "HTTP11Connection | HTTP2Connection"
 #: how often one request may be handed back by connections that cannot take it (HTTP/2 full,
 #: going away) before the pool gives up on it
 _MAX_HANDBACKS = 64
 
-if KNOWN_HTTPCORE:
-    from ._h2 import HTTP2Connection as _H2Connection
-else:  # pragma: no cover - httpcore's own, without our fixes (see _httpcore.py)
-    _H2Connection = httpcore.AsyncHTTP2Connection  # type: ignore[assignment,misc]
+#: the HTTP/2 connection class, once :func:`h2_connection_class` imported it
+_H2_CLASS: Any = None
+#: whether it is ours (:mod:`._h2`, on the httpcore releases whose internals are known)
+_OUR_H2 = False
+
+
+def h2_connection_class() -> Any:
+    """The HTTP/2 connection class: ours (:mod:`._h2`) on the httpcore releases whose
+    internals are known, else httpcore's own, unchanged (see :mod:`._httpcore`).
+
+    Importing it imports httpcore, h2 and hpack, which HTTP/1.1 never needs: the pool calls
+    this when a connection turns out to speak HTTP/2, the transport when it is created with
+    HTTP/2 on (so the first request does not pay for the import).
+    """
+    global _H2_CLASS, _OUR_H2
+    if _H2_CLASS is None:
+        from ._httpcore import KNOWN_HTTPCORE
+
+        if KNOWN_HTTPCORE:
+            from ._h2 import HTTP2Connection
+
+            _H2_CLASS, _OUR_H2 = HTTP2Connection, True
+        else:  # pragma: no cover - httpcore's own, without our fixes (see _httpcore.py)
+            import httpcore
+
+            _H2_CLASS = httpcore.AsyncHTTP2Connection
+    return _H2_CLASS
+
+
+def _not_available() -> tuple[type[Exception], ...]:
+    """``ConnectionNotAvailable`` as raised by our connections and, through an httpcore
+    release we do not know, by httpcore's own HTTP/2 connection."""
+    if _H2_CLASS is None or _OUR_H2:
+        return (core.ConnectionNotAvailable,)
+    import httpcore  # pragma: no cover
+
+    return (core.ConnectionNotAvailable, httpcore.ConnectionNotAvailable)  # pragma: no cover
 
 
 def _capacity(conn: Any, cap: int) -> int:
@@ -144,7 +182,7 @@ class PooledStream:
             return
         self._closed = True
         it = self._iter
-        if type(it) is ResponseBody and it.done and not self._pool._to_close:
+        if type(it) is _Body and it.done and not self._pool._to_close:
             # An HTTP/1.1 body read to its end (the iterator is exhausted): closing only marks
             # the connection idle and gives it back - nothing a cancellation could leave half
             # done (if the connection must be closed instead, the socket is shut before the
@@ -173,8 +211,8 @@ class ConnectionPool:
     def __init__(
         self,
         *,
-        origin: httpcore.Origin,
-        ssl_context: ssl.SSLContext | None,
+        origin: core.Origin,
+        ssl_context: ssl.SSLContext | Callable[[], ssl.SSLContext] | None,
         http1: bool = True,
         http2: bool = True,
         max_connections: int = 100,
@@ -188,6 +226,8 @@ class ConnectionPool:
     ) -> None:
         self._origin = origin
         self._host = origin.host.decode("ascii")
+        #: the TLS context, or what builds it on the first TLS connection (the client's,
+        #: built once and shared by its pools: see _tls.py)
         self._ssl_context = ssl_context
         self._http1 = http1
         self._http2 = http2
@@ -234,8 +274,8 @@ class ConnectionPool:
         return self._closed
 
     async def send(
-        self, request: httpcore.Request, pool_timeout: float | None, *, resendable: bool = True
-    ) -> httpcore.Response:
+        self, request: core.Request, pool_timeout: float | None, *, resendable: bool = True
+    ) -> core.Response:
         """Send ``request``; the returned response's ``stream`` is a :class:`PooledStream`.
 
         ``resendable``: the body can be sent again (bytes), so a failure on a stale keep-alive
@@ -263,7 +303,7 @@ class ConnectionPool:
                 stream.cork()
             try:
                 response = await conn.handle_async_request(request)
-            except httpcore.ConnectionNotAvailable:
+            except _not_available():
                 # not sent: an HTTP/2 connection that is full or going away, or an HTTP/1.1
                 # connection found closed: another connection takes it
                 if stream is not None:
@@ -272,7 +312,7 @@ class ConnectionPool:
                 self._release(entry)
                 handbacks += 1
                 if handbacks > _MAX_HANDBACKS:
-                    raise httpcore.ConnectError("no connection could take the request") from None
+                    raise core.ConnectError("no connection could take the request") from None
                 continue
             except NotSent:
                 # the write failed and nothing came back: the server has not seen this request
@@ -298,9 +338,9 @@ class ConnectionPool:
         ``max_connections`` and the keep-alive limit); HTTP/2: one per ``max_streams``
         requests. Returns how many connections it opened; a failure to connect raises."""
         if self._closed:
-            raise httpcore.ConnectError("the connection pool is closed")
+            raise core.ConnectError("the connection pool is closed")
         origin = self._origin
-        url = httpcore.URL(scheme=origin.scheme, host=origin.host, port=origin.port, target=b"/")
+        url = core.URL(scheme=origin.scheme, host=origin.host, port=origin.port, target=b"/")
         timeouts = {"connect": connect_timeout, "read": connect_timeout, "write": connect_timeout}
         request = build_request(b"GET", url, [], b"", {"timeout": timeouts})
 
@@ -310,8 +350,8 @@ class ConnectionPool:
             self._entries.add(entry)
             try:
                 conn, stream = await self._connect(request)
-                multiplex = isinstance(conn, httpcore.AsyncHTTP2Connection)
-                if multiplex and isinstance(conn, _H2Connection) and KNOWN_HTTPCORE:
+                multiplex = not isinstance(conn, HTTP11Connection)
+                if not isinstance(conn, HTTP11Connection) and _OUR_H2:
                     try:
                         await conn.prepare(request)
                     except BaseException:
@@ -328,7 +368,7 @@ class ConnectionPool:
             if self._closed:
                 with anyio.CancelScope(shield=True):
                     await conn.aclose()
-                raise httpcore.ConnectError("the connection pool is closed")
+                raise core.ConnectError("the connection pool is closed")
             (self._shared if multiplex else self._idle).append(entry)
             self._wake()
             return entry
@@ -363,7 +403,7 @@ class ConnectionPool:
             self._waiters.popleft().set()
         await self._close_pending()
 
-    def _forwarded(self, request: httpcore.Request) -> httpcore.Request:
+    def _forwarded(self, request: core.Request) -> core.Request:
         """``request`` as a forward proxy wants it: the absolute URL as its target, and the
         proxy's credentials."""
         url = request.url
@@ -373,13 +413,13 @@ class ConnectionPool:
         assert proxy is not None
         if proxy.auth is not None:
             headers.append((b"Proxy-Authorization", proxy.auth))
-        forwarded = httpcore.URL(scheme=url.scheme, host=url.host, port=url.port, target=target)
+        forwarded = core.URL(scheme=url.scheme, host=url.host, port=url.port, target=target)
         return build_request(
             request.method,
             forwarded,
             headers,
-            request.stream,  # type: ignore[arg-type]  # (already a BytesBody or async iterable)
-            request.extensions,  # type: ignore[arg-type]
+            request.stream,  # (already a BytesBody or async iterable)
+            request.extensions,
         )
 
     def retire(self) -> None:
@@ -400,7 +440,7 @@ class ConnectionPool:
 
     # -- opening connections --------------------------------------------------------------------
 
-    async def _open(self, entry: _Entry, request: httpcore.Request) -> _Connection | None:
+    async def _open(self, entry: _Entry, request: core.Request) -> _Connection | None:
         """Open ``entry``'s connection, or wait for the request that is opening it.
 
         Returns the connection to send on, or None (the slot is given back) when another
@@ -432,14 +472,14 @@ class ConnectionPool:
         entry.conn = conn
         entry.stream = stream if isinstance(stream, BaseStream) else None
         entry.connecting = False
-        entry.multiplex = multiplex = isinstance(conn, httpcore.AsyncHTTP2Connection)
+        entry.multiplex = multiplex = not isinstance(conn, HTTP11Connection)
         if entry.ready is not None:
             entry.ready.set()
             entry.ready = None
         if self._closed:
             with anyio.CancelScope(shield=True):
                 await conn.aclose()
-            raise httpcore.ConnectError("the connection pool is closed")
+            raise core.ConnectError("the connection pool is closed")
         if not multiplex:
             self._unshare(entry)
         elif entry.active < (cap := _capacity(conn, self._max_streams)):
@@ -451,16 +491,14 @@ class ConnectionPool:
                 self._wake()
         return conn
 
-    async def _connect(
-        self, request: httpcore.Request
-    ) -> tuple[_Connection, httpcore.AsyncNetworkStream]:
+    async def _connect(self, request: core.Request) -> tuple[_Connection, core.AsyncNetworkStream]:
         timeout = request.extensions.get("timeout", {}).get("connect")
         origin = self._origin
         tls = origin.scheme == b"https"
         sni = request.extensions.get("sni_hostname") or self._host
-        ctx = (self._ssl_context or ssl.create_default_context()) if tls else None
+        ctx = self._tls_context() if tls else None
         backend = self._network_backend
-        stream: Any  # one of ours (a BaseStream) or an httpcore.AsyncNetworkStream (tests)
+        stream: Any  # one of ours (a BaseStream) or an core.AsyncNetworkStream (tests)
         proxy = self._proxy
         if proxy is not None:
             stream = await self._through_proxy(proxy, timeout, ctx, sni)
@@ -483,7 +521,7 @@ class ConnectionPool:
             if not h2 and not self._http1:
                 with anyio.CancelScope(shield=True):
                     await stream.aclose()
-                raise httpcore.ConnectError(
+                raise core.ConnectError(
                     "the server did not agree to HTTP/2 (ALPN) and HTTP/1.1 is off (http1=False);"
                     " with your own ssl.SSLContext, call ctx.set_alpn_protocols(['h2'])"
                 )
@@ -491,7 +529,7 @@ class ConnectionPool:
             if not self._http1:
                 with anyio.CancelScope(shield=True):
                     await stream.aclose()
-                raise httpcore.ProxyError(
+                raise core.ProxyError(
                     "an http:// origin through a proxy is forwarded over HTTP/1.1; http1=False"
                     " leaves nothing to forward with"
                 )
@@ -499,7 +537,7 @@ class ConnectionPool:
         else:
             h2 = self._http2 and not self._http1  # h2c with prior knowledge
         if h2:
-            return _H2Connection(origin, stream, self._keepalive_expiry), stream
+            return h2_connection_class()(origin, stream, self._keepalive_expiry), stream
         conn = HTTP11Connection(
             origin,
             stream,
@@ -508,6 +546,16 @@ class ConnectionPool:
             max_header_bytes=self._max_header_bytes,
         )
         return conn, stream
+
+    def _tls_context(self) -> ssl.SSLContext:
+        ctx = self._ssl_context
+        if ctx is None:  # (a pool made without one: the default trust)
+            import ssl
+
+            ctx = self._ssl_context = ssl.create_default_context()
+        elif callable(ctx):
+            ctx = ctx()
+        return ctx
 
     async def _through_proxy(
         self, proxy: Proxy, timeout: float | None, ctx: ssl.SSLContext | None, sni: str
@@ -584,7 +632,7 @@ class ConnectionPool:
 
     async def _acquire(self, pool_timeout: float | None) -> _Entry:
         if self._closed:
-            raise httpcore.ConnectError("the connection pool is closed")
+            raise core.ConnectError("the connection pool is closed")
         entry = self._take()
         if entry is not None:
             return entry
@@ -595,16 +643,14 @@ class ConnectionPool:
                 while True:
                     await event.wait()
                     if self._closed:
-                        raise httpcore.ConnectError("the connection pool is closed")
+                        raise core.ConnectError("the connection pool is closed")
                     entry = self._take()
                     if entry is not None:
                         return entry
                     event = anyio.Event()
                     self._waiters.appendleft(event)
         except TimeoutError:
-            raise httpcore.PoolTimeout(
-                "no connection became free within the pool timeout"
-            ) from None
+            raise core.PoolTimeout("no connection became free within the pool timeout") from None
         finally:
             if event.is_set():
                 if entry is None and not self._closed:

@@ -21,15 +21,13 @@
 
 from __future__ import annotations
 
-import base64
 import os
 from collections.abc import Mapping
 from urllib.parse import unquote, urlsplit
 
-import httpcore
-
 from .._config import RedactedBytes, is_loopback
 from .._errors import InvalidParameterError
+from . import _core as core
 
 __all__ = ["Proxy", "connect_tunnel", "forward_target", "select_proxy", "socks5_tunnel"]
 
@@ -75,6 +73,8 @@ class Proxy:
                     RedactedBytes(password.encode()),
                 )
             else:
+                import base64  # (only for a proxy with credentials)
+
                 token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
                 self.auth = RedactedBytes(b"Basic " + token.encode("ascii"))
 
@@ -151,14 +151,14 @@ def select_proxy(
 
 
 async def connect_tunnel(
-    stream: httpcore.AsyncNetworkStream,
+    stream: core.AsyncNetworkStream,
     proxy: Proxy,
     host: str,
     port: int,
     timeout: float | None,
 ) -> None:
-    """Ask the proxy on ``stream`` for a tunnel to ``host:port``; raises httpcore's
-    ``ProxyError`` when it says no."""
+    """Ask the proxy on ``stream`` for a tunnel to ``host:port``; raises ``ProxyError``
+    when it says no."""
     authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     head = [f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n".encode("ascii")]
     if proxy.auth is not None:
@@ -170,24 +170,24 @@ async def connect_tunnel(
     while b"\r\n\r\n" not in reply:
         data = await stream.read(65536, timeout)
         if not data:
-            raise httpcore.ProxyError(f"the proxy {proxy.url} closed the connection on CONNECT")
+            raise core.ProxyError(f"the proxy {proxy.url} closed the connection on CONNECT")
         reply += data
         if len(reply) > _MAX_CONNECT_REPLY:
-            raise httpcore.ProxyError(f"the proxy {proxy.url} sent an oversized CONNECT reply")
+            raise core.ProxyError(f"the proxy {proxy.url} sent an oversized CONNECT reply")
     head_bytes, _, rest = reply.partition(b"\r\n\r\n")
     status_line = head_bytes.split(b"\r\n", 1)[0].decode("latin-1")
     parts = status_line.split(" ", 2)
     if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
-        raise httpcore.ProxyError(f"the proxy {proxy.url} sent no HTTP reply to CONNECT")
+        raise core.ProxyError(f"the proxy {proxy.url} sent no HTTP reply to CONNECT")
     status = int(parts[1])
     if not 200 <= status < 300:
         reason = parts[2] if len(parts) > 2 else ""
         hint = " (check the user and password in the proxy URL)" if status == 407 else ""
-        raise httpcore.ProxyError(
+        raise core.ProxyError(
             f"the proxy {proxy.url} refused the tunnel to {authority}: {status} {reason}{hint}"
         )
     if rest:  # the origin spoke before we did: nothing we can hand to TLS sanely
-        raise httpcore.ProxyError(f"the proxy {proxy.url} sent bytes past its CONNECT reply")
+        raise core.ProxyError(f"the proxy {proxy.url} sent bytes past its CONNECT reply")
 
 
 def forward_target(scheme: bytes, host: bytes, port: int, target: bytes) -> bytes:
@@ -212,7 +212,7 @@ _SOCKS_REPLIES = {
 class _Reader:
     """Exact-length reads over a network stream (the SOCKS replies are small and framed)."""
 
-    def __init__(self, stream: httpcore.AsyncNetworkStream, proxy: Proxy, timeout: float | None):
+    def __init__(self, stream: core.AsyncNetworkStream, proxy: Proxy, timeout: float | None):
         self._stream = stream
         self._proxy = proxy
         self._timeout = timeout
@@ -222,9 +222,7 @@ class _Reader:
         while len(self._buffer) < n:
             data = await self._stream.read(65536, self._timeout)
             if not data:
-                raise httpcore.ProxyError(
-                    f"the SOCKS proxy {self._proxy.url} closed the connection"
-                )
+                raise core.ProxyError(f"the SOCKS proxy {self._proxy.url} closed the connection")
             self._buffer += data
         out, self._buffer = self._buffer[:n], self._buffer[n:]
         return out
@@ -235,14 +233,14 @@ class _Reader:
 
 
 async def socks5_tunnel(
-    stream: httpcore.AsyncNetworkStream,
+    stream: core.AsyncNetworkStream,
     proxy: Proxy,
     host: str,
     port: int,
     timeout: float | None,
 ) -> None:
     """A SOCKS5 CONNECT to ``host:port`` on ``stream`` (RFC 1928; user/password: RFC 1929);
-    raises httpcore's ``ProxyError`` when the proxy says no."""
+    raises ``ProxyError`` when the proxy says no."""
     import ipaddress
 
     reader = _Reader(stream, proxy, timeout)
@@ -250,30 +248,28 @@ async def socks5_tunnel(
     await stream.write(b"\x05" + bytes([len(methods)]) + methods, timeout)
     version, method = await reader.exactly(2)
     if version != 5:
-        raise httpcore.ProxyError(f"{proxy.url} does not speak SOCKS5")
+        raise core.ProxyError(f"{proxy.url} does not speak SOCKS5")
     if method == 0x02 and proxy.credentials is not None:
         user, password = proxy.credentials
         if len(user) > 255 or len(password) > 255:
-            raise httpcore.ProxyError("SOCKS5 user names and passwords are at most 255 bytes")
+            raise core.ProxyError("SOCKS5 user names and passwords are at most 255 bytes")
         await stream.write(
             b"\x01" + bytes([len(user)]) + user + bytes([len(password)]) + password, timeout
         )
         _, status = await reader.exactly(2)
         if status != 0:
-            raise httpcore.ProxyError(
-                f"the SOCKS proxy {proxy.url} refused the user name and password"
-            )
+            raise core.ProxyError(f"the SOCKS proxy {proxy.url} refused the user name and password")
     elif method == 0xFF:
         hint = " (it wants a user and password in the proxy URL)" if not proxy.credentials else ""
-        raise httpcore.ProxyError(f"the SOCKS proxy {proxy.url} accepts none of our methods{hint}")
+        raise core.ProxyError(f"the SOCKS proxy {proxy.url} accepts none of our methods{hint}")
     elif method != 0x00:
-        raise httpcore.ProxyError(f"the SOCKS proxy {proxy.url} chose an unknown method {method}")
+        raise core.ProxyError(f"the SOCKS proxy {proxy.url} chose an unknown method {method}")
     try:
         address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         name = host.encode("idna")
         if len(name) > 255:
-            raise httpcore.ProxyError("the host name is too long for SOCKS5") from None
+            raise core.ProxyError("the host name is too long for SOCKS5") from None
         target = b"\x03" + bytes([len(name)]) + name
     else:
         target = (b"\x01" if address.version == 4 else b"\x04") + address.packed
@@ -281,7 +277,7 @@ async def socks5_tunnel(
     version, reply, _, kind = await reader.exactly(4)
     if version != 5 or reply != 0:
         reason = _SOCKS_REPLIES.get(reply, f"reply {reply}")
-        raise httpcore.ProxyError(
+        raise core.ProxyError(
             f"the SOCKS proxy {proxy.url} could not connect to {host}:{port}: {reason}"
         )
     if kind == 1:
@@ -292,6 +288,6 @@ async def socks5_tunnel(
         (length,) = await reader.exactly(1)
         await reader.exactly(length + 2)
     else:
-        raise httpcore.ProxyError(f"the SOCKS proxy {proxy.url} sent a malformed reply")
+        raise core.ProxyError(f"the SOCKS proxy {proxy.url} sent a malformed reply")
     if reader.leftover:  # the origin spoke before we did: nothing we can use
-        raise httpcore.ProxyError(f"the SOCKS proxy {proxy.url} sent bytes past its reply")
+        raise core.ProxyError(f"the SOCKS proxy {proxy.url} sent bytes past its reply")

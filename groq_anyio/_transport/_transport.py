@@ -1,20 +1,25 @@
-"""The one module that talks to httpcore: TLS context, the pool, request building, error mapping.
+"""The transport of a client: TLS context, the pool, request building, error mapping.
 
-Above this module nothing imports httpcore; below it nothing knows about chat. Every httpcore or
-network exception is mapped here, once, onto :mod:`groq_anyio._errors`.
+Above this module nothing knows about httpcore; below it nothing knows about chat. Every
+transport or network exception is mapped here, once, onto :mod:`groq_anyio._errors`.
+
+Creating a transport is part of creating a client, so it imports and builds only what the
+client's protocol needs before its first request: HTTP/1.1 needs neither httpcore nor h2
+(:mod:`._core`); the TLS context is checked at once (a bad ``verify`` path fails here) and
+built on the first TLS connection (:class:`._tls.LazyContext`). With HTTP/2 on, httpcore and
+h2 are imported here rather than on the first request.
 """
 
 from __future__ import annotations
 
 import os
-import ssl
+import sys
 import time
 from collections.abc import AsyncIterable, Iterable, Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote, urlencode
 
 import anyio
-import httpcore
 
 from .._config import ClientConfig, RedactedBytes, Timeout
 from .._errors import (
@@ -26,24 +31,28 @@ from .._errors import (
     TLSVerificationError,
 )
 from .._version import __version__
+from . import _core as core
 from ._h1 import InvalidHead, available_parser
 from ._loops import LoopPools
-from ._pool import ConnectionPool, PooledStream, PoolStats
+from ._pool import ConnectionPool, PooledStream, PoolStats, h2_connection_class
 from ._proxy import select_proxy
 from ._request import build_request
 from ._scrub import scrub
-from ._tls import create_ssl_context
+from ._tls import LazyContext, create_ssl_context, prepare_tls
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["RawResponse", "Transport", "create_ssl_context"]
 
 USER_AGENT: Final = f"groq-anyio/{__version__}".encode()
 
-_TIMEOUT_ERRORS = (httpcore.TimeoutException,)
+_TIMEOUT_ERRORS = (core.TimeoutException,)
 _CONNECTION_ERRORS = (
-    httpcore.NetworkError,
-    httpcore.ProtocolError,
-    httpcore.ProxyError,
-    httpcore.UnsupportedProtocol,
+    core.NetworkError,
+    core.ProtocolError,
+    core.ProxyError,
+    core.UnsupportedProtocol,
     OSError,
     anyio.BrokenResourceError,
     anyio.ClosedResourceError,
@@ -170,14 +179,18 @@ def map_exception(exc: BaseException) -> Exception | None:
     scrub(exc)
     if isinstance(exc, InvalidHead):
         return InvalidParameterError("headers", f"cannot be sent as they are: {exc}")
+    foreign = core.from_httpcore(exc)  # (httpcore's own HTTP/2 code, or a test's backend)
+    if foreign is not None:
+        exc = foreign
     if isinstance(exc, _TIMEOUT_ERRORS):
         return APITimeoutError(f"Request timed out ({type(exc).__name__}: {exc})")
-    if isinstance(exc, ssl.SSLCertVerificationError):
+    ssl_module: Any = sys.modules.get("ssl")  # (no TLS error without the ssl module)
+    if ssl_module is not None and isinstance(exc, ssl_module.SSLCertVerificationError):
         return TLSVerificationError(
             f"TLS certificate verification failed: {exc.verify_message or exc}. Pass "
             "verify=<path to a CA bundle> if the server uses a private CA."
         )
-    if isinstance(exc, ssl.SSLError):
+    if ssl_module is not None and isinstance(exc, ssl_module.SSLError):
         return APIConnectionError(f"TLS error: {exc}")
     if isinstance(exc, _CONNECTION_ERRORS) or _is_protocol_library_error(exc):
         text = str(exc) or type(exc).__name__
@@ -199,10 +212,11 @@ class Transport:
         self,
         config: ClientConfig,
         *,
-        verify: ssl.SSLContext | str | os.PathLike[str] | bool | None = None,
+        verify: ssl.SSLContext | LazyContext | str | os.PathLike[str] | bool | None = None,
         network_backend: Any = None,
     ) -> None:
-        """``network_backend``: a backend name (``auto``, ``asyncio``, ``trio``, ``anyio``;
+        """``verify``: as for the client, or another transport's :attr:`tls` (shared).
+        ``network_backend``: a backend name (``auto``, ``asyncio``, ``trio``, ``anyio``;
         default: the client's setting) or an ``httpcore.AsyncNetworkBackend`` (tests)."""
         self._config = config
         scheme = config.scheme.encode("ascii")
@@ -215,13 +229,15 @@ class Transport:
             if config.path_prefix.isascii()
             else quote(config.path_prefix).encode("ascii")
         )
-        ssl_context = None
+        #: the TLS context: checked now, built on the first TLS connection, then kept
+        self.tls: LazyContext | None = None
         if config.scheme == "https":
-            ssl_context = create_ssl_context(http1=config.http1, http2=config.http2, verify=verify)
-        self.ssl_context = ssl_context
+            self.tls = prepare_tls(http1=config.http1, http2=config.http2, verify=verify)
+        if config.http2:  # (an HTTP/2 connection needs httpcore and h2: import them now)
+            h2_connection_class()
         pool_options: dict[str, Any] = {
-            "origin": httpcore.Origin(scheme, host, config.port),
-            "ssl_context": ssl_context,
+            "origin": core.Origin(scheme, host, config.port),
+            "ssl_context": self.tls.context if self.tls is not None else None,
             "http1": config.http1,
             # h2c needs prior knowledge: only when HTTP/1.1 is switched off
             "http2": config.http2 and (config.scheme == "https" or not config.http1),
@@ -254,19 +270,24 @@ class Transport:
             del self._base_headers[1]
         for name, value in config.default_headers:
             self._base_headers.append((name.encode("latin-1"), value.encode("latin-1")))
-        self._urls: dict[str, httpcore.URL] = {}
+        self._urls: dict[str, core.URL] = {}
         #: id(Timeout) -> (the Timeout, request-phase limits, body-phase limits)
         self._limits: dict[int, tuple[Timeout, _Limits, _Limits]] = {}
         self._closed = False
 
+    @property
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """The TLS context (built now if no connection needed it yet); None for http://."""
+        return self.tls.context() if self.tls is not None else None
+
     # -- request building -------------------------------------------------------------------------
 
-    def url(self, path: str, query: Mapping[str, Any] | None = None) -> httpcore.URL:
+    def url(self, path: str, query: Mapping[str, Any] | None = None) -> core.URL:
         """The URL of an API path (``/chat/completions``), cached when there is no query."""
         if not query:
             url = self._urls.get(path)
             if url is None:
-                url = httpcore.URL(
+                url = core.URL(
                     scheme=self._scheme,
                     host=self._host,
                     port=self._port,
@@ -275,7 +296,7 @@ class Transport:
                 self._urls[path] = url
             return url
         target = self._prefix + path.encode("ascii") + b"?" + urlencode(query, doseq=True).encode()
-        return httpcore.URL(scheme=self._scheme, host=self._host, port=self._port, target=target)
+        return core.URL(scheme=self._scheme, host=self._host, port=self._port, target=target)
 
     def headers(
         self,
@@ -307,7 +328,7 @@ class Transport:
     async def send(
         self,
         method: bytes,
-        url: httpcore.URL,
+        url: core.URL,
         headers: list[tuple[bytes, bytes]],
         body: bytes | AsyncIterable[bytes],
         timeout: Timeout,

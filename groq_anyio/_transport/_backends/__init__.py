@@ -8,11 +8,13 @@ backend, anything else the generic anyio backend, which can also be asked for by
 
 from __future__ import annotations
 
-import ssl
 import sys
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ._base import BaseStream
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["BACKEND_NAMES", "Backend", "BaseStream", "get_backend", "loop_alive", "loop_token"]
 

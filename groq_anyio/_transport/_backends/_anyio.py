@@ -18,9 +18,9 @@ from typing import Any
 
 import anyio
 import anyio.abc
-import httpcore
 from anyio.streams.tls import TLSAttribute, TLSStream
 
+from .. import _core as core
 from ._base import BaseStream
 from ._poll import is_readable, peer_closed
 
@@ -53,9 +53,9 @@ class AnyioStream(BaseStream):
         except ssl.SSLError:
             raise  # reported as a TLS error by the transport
         except _BROKEN as exc:
-            raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
+            raise core.ReadError(str(exc) or type(exc).__name__) from exc
         # the scope expired (an outer cancellation would have propagated instead)
-        raise httpcore.ReadTimeout(f"no response bytes within {timeout} s")
+        raise core.ReadTimeout(f"no response bytes within {timeout} s")
 
     async def _transmit(self, buffer: bytes, timeout: float | None) -> None:
         limit = _SHIELDED_WRITE_LIMIT if timeout is None else timeout
@@ -67,10 +67,10 @@ class AnyioStream(BaseStream):
         except ssl.SSLError:
             raise
         except _BROKEN as exc:
-            raise httpcore.WriteError(str(exc) or type(exc).__name__) from exc
+            raise core.WriteError(str(exc) or type(exc).__name__) from exc
         if not sent:
             await self._abort()
-            raise httpcore.WriteTimeout(f"could not send within {limit} s")
+            raise core.WriteTimeout(f"could not send within {limit} s")
         # the shield deferred any cancellation of the caller: deliver it now
         await anyio.lowlevel.checkpoint_if_cancelled()
 
@@ -107,11 +107,11 @@ class AnyioStream(BaseStream):
             with anyio.CancelScope(shield=True):
                 await anyio.aclose_forcefully(self._stream)
             if isinstance(exc, TimeoutError):
-                raise httpcore.ConnectTimeout(f"TLS handshake not done within {timeout} s") from exc
+                raise core.ConnectTimeout(f"TLS handshake not done within {timeout} s") from exc
             if isinstance(exc, ssl.SSLError):
                 raise
             if isinstance(exc, (anyio.EndOfStream, *_BROKEN)):
-                raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+                raise core.ConnectError(str(exc) or type(exc).__name__) from exc
             raise
         return AnyioStream(tls, self._sock)
 
@@ -149,9 +149,9 @@ class AnyioBackend:
             with anyio.fail_after(timeout):
                 tcp = await anyio.connect_tcp(host, port)
         except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(f"could not connect within {timeout} s") from exc
+            raise core.ConnectTimeout(f"could not connect within {timeout} s") from exc
         except (OSError, anyio.BrokenResourceError) as exc:
-            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+            raise core.ConnectError(str(exc) or type(exc).__name__) from exc
         stream = AnyioStream(tcp, tcp.extra(anyio.abc.SocketAttribute.raw_socket, None))
         if ssl_context is None:
             return stream

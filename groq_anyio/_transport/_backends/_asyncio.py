@@ -29,8 +29,8 @@ import ssl
 from typing import Any, cast
 
 import anyio
-import httpcore
 
+from .. import _core as core
 from ._base import BaseStream, Receiver
 
 __all__ = ["AsyncioBackend", "AsyncioStream"]
@@ -247,7 +247,7 @@ class AsyncioStream(BaseStream, asyncio.Protocol):
             if self._waiter is fut:
                 self._waiter = None
         if result is _TIMED_OUT:
-            raise httpcore.ReadTimeout(f"no response bytes within {timeout} s")
+            raise core.ReadTimeout(f"no response bytes within {timeout} s")
 
     def _on_timer(self) -> None:
         self._timer = None
@@ -263,11 +263,11 @@ class AsyncioStream(BaseStream, asyncio.Protocol):
         else:  # the wait now running started after this timer was set
             self._timer = self._loop.call_at(deadline, self._on_timer)
 
-    def _read_failure(self) -> httpcore.ReadError:
+    def _read_failure(self) -> core.ReadError:
         exc = self._exc
         if exc is None:
-            return httpcore.ReadError("the connection is closed")
-        error = httpcore.ReadError(str(exc) or type(exc).__name__)
+            return core.ReadError("the connection is closed")
+        error = core.ReadError(str(exc) or type(exc).__name__)
         error.__cause__ = exc
         return error
 
@@ -318,19 +318,19 @@ class AsyncioStream(BaseStream, asyncio.Protocol):
     async def _transmit(self, buffer: bytes, timeout: float | None) -> None:
         transport = self._transport
         if transport is None or self._lost or transport.is_closing():
-            raise httpcore.WriteError("the connection is closed")
+            raise core.WriteError("the connection is closed")
         sslobj = self._ssl
         if sslobj is not None:
             assert self._outgoing is not None
             try:
                 sslobj.write(buffer)  # all of it, encrypted into the outgoing BIO
             except ssl.SSLError as exc:
-                raise httpcore.WriteError(f"TLS: {exc}") from exc
+                raise core.WriteError(f"TLS: {exc}") from exc
             buffer = self._outgoing.read()
         try:
             transport.write(buffer)
         except (RuntimeError, OSError) as exc:
-            raise httpcore.WriteError(str(exc) or type(exc).__name__) from exc
+            raise core.WriteError(str(exc) or type(exc).__name__) from exc
         if not self._write_paused:
             return
         # above the high-water mark: wait for the transport to drain (the bytes are queued
@@ -347,11 +347,11 @@ class AsyncioStream(BaseStream, asyncio.Protocol):
                     handle.cancel()
                 if result is _TIMED_OUT:
                     transport.abort()
-                    raise httpcore.WriteTimeout(f"could not send within {timeout} s")
+                    raise core.WriteTimeout(f"could not send within {timeout} s")
         finally:
             self._drain = None
         if self._lost:
-            raise httpcore.WriteError(str(self._exc or "the connection is closed"))
+            raise core.WriteError(str(self._exc or "the connection is closed"))
 
     async def _close(self) -> None:
         transport = self._transport
@@ -388,7 +388,7 @@ class AsyncioStream(BaseStream, asyncio.Protocol):
         """The TLS handshake over this connection (see the module notes)."""
         transport = self._transport
         if transport is None or self._lost:
-            raise httpcore.ConnectError("the connection is closed")
+            raise core.ConnectError("the connection is closed")
         incoming = ssl.MemoryBIO()
         outgoing = ssl.MemoryBIO()
         sslobj = ssl_context.wrap_bio(
@@ -413,8 +413,8 @@ class AsyncioStream(BaseStream, asyncio.Protocol):
                             transport.write(outgoing.read())
                         if self._eof:
                             if self._exc is not None:
-                                raise httpcore.ConnectError(str(self._exc)) from self._exc
-                            raise httpcore.ConnectError(
+                                raise core.ConnectError(str(self._exc)) from self._exc
+                            raise core.ConnectError(
                                 "the server closed the connection during the TLS handshake"
                             ) from None
                         await self._wait(None)
@@ -422,7 +422,7 @@ class AsyncioStream(BaseStream, asyncio.Protocol):
                 transport.write(outgoing.read())
         except TimeoutError as exc:
             self.abort()
-            raise httpcore.ConnectTimeout(f"TLS handshake not done within {timeout} s") from exc
+            raise core.ConnectTimeout(f"TLS handshake not done within {timeout} s") from exc
         except BaseException:
             self.abort()
             raise
@@ -476,13 +476,13 @@ class AsyncioBackend:
                 await loop.create_connection(lambda: stream, host, port)
         except TimeoutError as exc:
             stream.abort()
-            raise httpcore.ConnectTimeout(f"could not connect within {timeout} s") from exc
+            raise core.ConnectTimeout(f"could not connect within {timeout} s") from exc
         except ssl.SSLError:
             stream.abort()
             raise
         except OSError as exc:
             stream.abort()
-            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+            raise core.ConnectError(str(exc) or type(exc).__name__) from exc
         except BaseException:
             stream.abort()
             raise

@@ -3,10 +3,11 @@ push interface for our HTTP/1.1 connection.
 
 Rules and theory of operation:
 
-- A stream is an ``httpcore.AsyncNetworkStream``: ``read``/``write``/``aclose``/``start_tls``/
-  ``get_extra_info``, raising httpcore's ``ReadError``/``WriteError``/``ReadTimeout``/
-  ``WriteTimeout`` exactly as httpcore's own backends do, so that httpcore's HTTP/2 connection
-  (and :func:`groq_anyio._transport._errors.map_exception`) see the same exceptions whatever
+- A stream has ``httpcore.AsyncNetworkStream``'s interface: ``read``/``write``/``aclose``/
+  ``start_tls``/``get_extra_info``, raising ``ReadError``/``WriteError``/``ReadTimeout``/
+  ``WriteTimeout`` (:mod:`.._core`'s, with httpcore's names) where httpcore's own backends
+  raise theirs, so that both connections (and
+  :func:`groq_anyio._transport._transport.map_exception`) see the same exceptions whatever
   the backend.
 - **Push.** An HTTP/1.1 connection registers a receiver (:meth:`BaseStream.set_receiver`): a
   function called with every piece of bytes that arrives, and once with ``b""`` at the end of
@@ -33,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import httpcore
+from .. import _core as core
 
 __all__ = ["WRITE_GRACE", "BaseStream", "Receiver"]
 
@@ -103,7 +104,7 @@ class BaseStream:
         if receiver is not None:
             receiver(data)
 
-    # -- httpcore.AsyncNetworkStream --------------------------------------------------------------
+    # -- httpcore's AsyncNetworkStream interface --------------------------------------------------
 
     def cork(self) -> None:
         """Queue writes until the next read (see the module notes)."""
@@ -118,7 +119,7 @@ class BaseStream:
         if self._pending and not self._sending:
             try:
                 await self._send_all(b"", self._pending_timeout)
-            except httpcore.WriteError:
+            except core.WriteError:
                 # what httpcore does when sending a request fails: read anyway - the server may
                 # have answered already (an early error response), else reading fails too
                 pass

@@ -18,9 +18,9 @@ import socket as _stdlib_socket
 import ssl
 from typing import Any
 
-import httpcore
 import trio
 
+from .. import _core as core
 from ._base import WRITE_GRACE, BaseStream
 from ._poll import is_readable, peer_closed
 
@@ -54,8 +54,8 @@ class TrioStream(BaseStream):
             with trio.CancelScope(deadline=trio.current_time() + timeout):
                 return await self._sock.recv(_RECV_SIZE)
         except _GONE as exc:
-            raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
-        raise httpcore.ReadTimeout(f"no response bytes within {timeout} s")
+            raise core.ReadError(str(exc) or type(exc).__name__) from exc
+        raise core.ReadTimeout(f"no response bytes within {timeout} s")
 
     async def _send_raw(self, data: bytes | memoryview, timeout: float | None) -> None:
         """Send all of ``data``; see the module notes for cancellation."""
@@ -88,9 +88,9 @@ class TrioStream(BaseStream):
                 raise
         except _GONE as exc:
             self._abort()
-            raise httpcore.WriteError(str(exc) or type(exc).__name__) from exc
+            raise core.WriteError(str(exc) or type(exc).__name__) from exc
         self._abort()
-        raise httpcore.WriteTimeout(f"could not send within {timeout} s")
+        raise core.WriteTimeout(f"could not send within {timeout} s")
 
     def discard(self) -> None:
         if self._closed:
@@ -125,9 +125,9 @@ class TrioStream(BaseStream):
                     with trio.CancelScope(deadline=trio.current_time() + timeout) as scope:
                         data = await self._sock.recv(_RECV_SIZE)
                     if scope.cancelled_caught:
-                        raise httpcore.ReadTimeout(f"no response bytes within {timeout} s")
+                        raise core.ReadTimeout(f"no response bytes within {timeout} s")
             except _GONE as exc:
-                raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
+                raise core.ReadError(str(exc) or type(exc).__name__) from exc
         receiver = self._receiver
         if receiver is not None:
             receiver(data)
@@ -136,7 +136,7 @@ class TrioStream(BaseStream):
 
     async def _receive(self, max_bytes: int, timeout: float | None) -> bytes:
         if self._closed:
-            raise httpcore.ReadError("the connection is closed")
+            raise core.ReadError("the connection is closed")
         sslobj = self._ssl
         if sslobj is None:
             return await self._recv_raw(timeout)
@@ -166,7 +166,7 @@ class TrioStream(BaseStream):
 
     async def _transmit(self, buffer: bytes, timeout: float | None) -> None:
         if self._closed:
-            raise httpcore.WriteError("the connection is closed")
+            raise core.WriteError("the connection is closed")
         sslobj = self._ssl
         if sslobj is None:
             await self._send_raw(buffer, timeout)
@@ -206,7 +206,7 @@ class TrioStream(BaseStream):
                             await self._send_raw(outgoing.read(), None)
                         raw = await self._recv_raw(None)
                         if not raw:
-                            raise httpcore.ConnectError(
+                            raise core.ConnectError(
                                 "the server closed the connection during the TLS handshake"
                             ) from None
                         incoming.write(raw)
@@ -216,13 +216,13 @@ class TrioStream(BaseStream):
                     break
         except trio.TooSlowError as exc:
             self._abort()
-            raise httpcore.ConnectTimeout(f"TLS handshake not done within {timeout} s") from exc
-        except (ssl.SSLError, httpcore.ConnectError):
+            raise core.ConnectTimeout(f"TLS handshake not done within {timeout} s") from exc
+        except (ssl.SSLError, core.ConnectError):
             self._abort()
             raise
-        except (httpcore.ReadError, httpcore.WriteError) as exc:
+        except (core.ReadError, core.WriteError) as exc:
             self._abort()
-            raise httpcore.ConnectError(str(exc)) from exc
+            raise core.ConnectError(str(exc)) from exc
         except BaseException:
             self._abort()
             raise
@@ -270,9 +270,9 @@ class TrioBackend:
             with trio.fail_after(timeout if timeout is not None else float("inf")):
                 tcp = await trio.open_tcp_stream(host, port)
         except trio.TooSlowError as exc:
-            raise httpcore.ConnectTimeout(f"could not connect within {timeout} s") from exc
+            raise core.ConnectTimeout(f"could not connect within {timeout} s") from exc
         except _GONE as exc:
-            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+            raise core.ConnectError(str(exc) or type(exc).__name__) from exc
         sock = tcp.socket
         sock.setsockopt(_stdlib_socket.IPPROTO_TCP, _stdlib_socket.TCP_NODELAY, 1)
         stream = TrioStream(sock)
