@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import msgspec
 
+from ._clock import Clock
 from ._config import (
     DEFAULT_CIRCUIT_BREAKER,
     CircuitBreakerConfig,
@@ -23,7 +24,7 @@ from ._config import (
 from ._errors import ClientClosedError, InvalidParameterError
 from ._notgiven import NOT_GIVEN, NotGiven
 from ._pipeline import OpenStream, PrimedStream, RequestOptions, send_request
-from ._resilience import CircuitBreaker, Clock, ResilienceState
+from ._resilience import CircuitBreaker, ResilienceState
 from ._timings import Timings
 from ._validation import validate_header_value
 

@@ -405,7 +405,7 @@ class HTTP11Connection:
         return core.Response(
             status=self._status,
             headers=self._raw_headers,
-            content=_Body(self, request),
+            content=ResponseBody(self, request),
             extensions=_HTTP11,
         )
 
@@ -518,7 +518,7 @@ class HTTP11Connection:
         return f"<HTTP11Connection [{self.info()}]>"
 
 
-class _Body:
+class ResponseBody:
     """The response body: ``async for`` gives the bytes as they come; ``aclose()`` gives the
     connection back (idle when the body was read to its end, closed otherwise)."""
 
@@ -533,7 +533,7 @@ class _Body:
         #: the whole body was handed out
         self.done = False
 
-    def __aiter__(self) -> _Body:
+    def __aiter__(self) -> ResponseBody:
         return self
 
     async def __anext__(self) -> bytes:

@@ -35,7 +35,7 @@ import anyio
 
 from . import _core as core
 from ._backends import BaseStream, get_backend
-from ._h1 import HTTP11Connection, NotSent, _Body
+from ._h1 import HTTP11Connection, NotSent, ResponseBody
 from ._proxy import Proxy, connect_tunnel, forward_target, socks5_tunnel
 from ._request import build_request
 
@@ -182,7 +182,7 @@ class PooledStream:
             return
         self._closed = True
         it = self._iter
-        if type(it) is _Body and it.done and not self._pool._to_close:
+        if type(it) is ResponseBody and it.done and not self._pool._to_close:
             # An HTTP/1.1 body read to its end (the iterator is exhausted): closing only marks
             # the connection idle and gives it back - nothing a cancellation could leave half
             # done (if the connection must be closed instead, the socket is shut before the
