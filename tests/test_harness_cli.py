@@ -359,7 +359,9 @@ async def test_chunk_times_match_the_server_send_log(http2: bool) -> None:
             assert t.request_sent is not None and t.response_headers is not None
             assert t.first_chunk is not None
             assert t.request_start <= t.request_sent <= t.response_headers <= t.first_chunk
-            assert t.request_sent <= received + 10_000_000  # (one loop: within a few ms)
+            # stamped before the write that carries the last byte (HTTP/2: before the queued
+            # frames leave): the server cannot have the request earlier
+            assert t.request_sent <= received
             assert all(a >= s for a, s in zip(arrivals, sends, strict=True))
             lat = StreamLatency.of(t, stream.get_final_completion().usage)
             assert len(lat.itl) == 7 and lat.completion_tokens == 8

@@ -26,6 +26,12 @@ HTTP/2 connection. Rules and theory of operation:
   failed, and no response byte came back (:class:`NotSent`). A request that was written in full
   and then met a closed connection is an ordinary failure for the caller's retry policy.
 - **Limits**: the response head is bounded (``max_header_bytes``), as h11 bounds it.
+- **Repeated headers are kept once** (httptools). Every response of an API brings the same
+  dozen or more header names, and most values (content type, server, rate-limit ceilings) are
+  the same too; each as its own bytes objects and tuple, they cost ~1.9 KiB per open response.
+  A header whose name and value were seen before is the same tuple as before; a new one keeps
+  a known name's bytes. Both tables stop growing at :data:`_KNOWN_LIMIT` entries, and values
+  longer than :data:`_KNOWN_VALUE` bytes (cookies, tokens) are never kept.
 """
 
 from __future__ import annotations
@@ -48,6 +54,12 @@ _PAUSE_PIECES = 4  # body pieces unread before the byte count is checked for pau
 _PAUSE_BYTES = 256 * 1024
 _now_ns = time.perf_counter_ns
 _HTTP11 = {"http_version": b"HTTP/1.1"}
+#: response headers (name and short value) and header names seen, each kept once (the module
+#: notes); bounded, so that a server inventing headers cannot grow them
+_KNOWN_HEADERS: dict[tuple[bytes, bytes], tuple[bytes, bytes]] = {}
+_KNOWN_NAMES: dict[bytes, bytes] = {}
+_KNOWN_LIMIT = 512
+_KNOWN_VALUE = 48
 _NO_LIMITS: dict[str, float | None] = {}
 
 
@@ -108,7 +120,20 @@ class _HttptoolsAdapter:
         self._conn._raw_headers = []
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._conn._raw_headers.append((name, value))  # (the head's size: see _receive)
+        # (the head's size: see _receive; the header kept once if it repeats: module notes)
+        header = (name, value)
+        known = _KNOWN_HEADERS.get(header)
+        if known is None:
+            known_name = _KNOWN_NAMES.get(name)
+            if known_name is not None:
+                known = (known_name, value)
+            else:
+                known = header
+                if len(_KNOWN_NAMES) < _KNOWN_LIMIT:
+                    _KNOWN_NAMES[name] = name
+            if len(value) <= _KNOWN_VALUE and len(_KNOWN_HEADERS) < _KNOWN_LIMIT:
+                _KNOWN_HEADERS[known] = known
+        self._conn._raw_headers.append(known)
 
     def on_headers_complete(self) -> None:
         parser = self._parser
@@ -388,8 +413,6 @@ class HTTP11Connection:
         try:
             try:
                 await self._send(request, timeouts.get("write"))
-                # when the request's last byte left (latency harnesses: Timings.request_sent)
-                request.extensions["sent_ns"] = _now_ns()
             except core.WriteError as exc:
                 # the server may have answered already (an early error response, then it closed)
                 if not await self._response_after_failed_write(timeouts.get("read")):
@@ -424,15 +447,23 @@ class HTTP11Connection:
         h11 = isinstance(adapter, _H11Adapter)
         head = adapter.head_bytes(request) if h11 else _head(request)  # type: ignore[union-attr]
         write = self._stream.write
+        # "sent_ns": the request's last byte handed to the network (Timings.request_sent),
+        # stamped just before the write that carries it: on loopback the send call can run the
+        # receiver before it returns, and a stamp after it would then follow the server's own
+        # arrival stamp
+        ext = request.extensions
         if type(body) is BytesBody:
             content = body.content
             if isinstance(adapter, _H11Adapter):
                 tail = (adapter.body_bytes(content) if content else b"") + adapter.end_bytes()
+                ext["sent_ns"] = _now_ns()
                 await write(head + tail, timeout)
             elif len(content) <= _LARGE_BODY:
+                ext["sent_ns"] = _now_ns()
                 await write(head + content if content else head, timeout)
             else:
                 await write(head, timeout)
+                ext["sent_ns"] = _now_ns()
                 await write(content, timeout)
             return
         await write(head, timeout)
@@ -453,6 +484,7 @@ class HTTP11Connection:
             aclose = getattr(iterator, "aclose", None)
             if aclose is not None:
                 await aclose()
+        ext["sent_ns"] = _now_ns()  # (a body of known length: its last part has just left)
         if isinstance(adapter, _H11Adapter):
             await write(adapter.end_bytes(), timeout)
         elif chunked:
