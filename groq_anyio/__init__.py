@@ -223,8 +223,13 @@ if not TYPE_CHECKING:  # hidden from type checkers, which would then accept any 
         # groq_anyio._errors.APIError): done for every module imported so far, so that a class
         # reached through another module (an error raised by the client) is covered too
         prefix = __name__ + "."
+        # msgspec Structs keep their own module: msgspec (and inspect.signature) resolve a
+        # Struct's string annotations in the namespace its __module__ names
+        struct = getattr(sys.modules.get("msgspec"), "Struct", None)
         for name, module in _LAZY.items():
             obj = getattr(sys.modules.get(prefix + module), name, None)
+            if struct is not None and isinstance(obj, type) and issubclass(obj, struct):
+                continue
             if getattr(obj, "__module__", "").startswith(prefix + "_"):
                 try:
                     obj.__module__ = __name__

@@ -16,11 +16,11 @@ import msgspec
 from ._config import Timeout
 from ._errors import APIError, ClientClosedError
 from ._pipeline import RequestOptions
+from ._ratelimit import RateLimitSnapshot  # (at run time: msgspec resolves the annotation)
 
 if TYPE_CHECKING:
     from ._client import AsyncGroq
     from ._notgiven import NotGiven
-    from ._ratelimit import RateLimitSnapshot
 
 __all__ = ["HealthStatus", "check_health"]
 

@@ -24,6 +24,10 @@ import msgspec
 if TYPE_CHECKING:
     from .types.shared import CompletionUsage
 
+    ChunkTimes = array[int]
+else:  # (array is not subscriptable at run time before Python 3.12)
+    ChunkTimes = array
+
 __all__ = ["StreamLatency", "Timings", "start_timings"]
 
 
@@ -54,7 +58,7 @@ class Timings(msgspec.Struct, kw_only=True, gc=False):
     first_content_chunk: int | None = None
     last_chunk: int | None = None
     attempts: int = 1
-    chunk_times: array[int] | None = None
+    chunk_times: ChunkTimes | None = None
     first_content_index: int = -1
     content_end: int = -1
 
