@@ -47,8 +47,8 @@ from ._json_instance import minimal_instance
 from ._replies import ErrorReply
 
 if TYPE_CHECKING:
+    from ._exchange import ServerView
     from ._scenarios import ChatScript
-    from ._server import GroqTestServer
 
 __all__ = ["model_not_found", "reject_chat", "shape_script"]
 
@@ -170,7 +170,7 @@ def _schema_problem(body: dict[str, Any]) -> ErrorReply | None:
     return None
 
 
-def reject_chat(body: dict[str, Any], server: GroqTestServer) -> ErrorReply | None:
+def reject_chat(body: dict[str, Any], server: ServerView) -> ErrorReply | None:
     """The error reply Groq would give ``body`` on ``server``, or ``None`` (see the module)."""
     if not server.strict:
         return None

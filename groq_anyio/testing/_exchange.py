@@ -25,15 +25,18 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 import anyio
 import msgspec
 
+from ._ids import new_request_id
+
 if TYPE_CHECKING:
-    from ._server import GroqTestServer
+    from .._clock import Clock
 
 __all__ = [
+    "ServerView",
     "ClientGone",
     "ConnectionDropRequested",
     "Exchange",
@@ -94,12 +97,57 @@ class RecordedRequest(msgspec.Struct, frozen=True, gc=False):
         return self.path.partition("?")[0]
 
 
+class ServerView(Protocol):
+    """The server as the modules below it see it: the protocol handlers (:mod:`._h1`,
+    :mod:`._h2`), the replies and the endpoints. :class:`~._server.GroqTestServer` implements
+    it; typing them with it keeps the package's imports one-way (nothing below the server
+    imports it, not even for type checking).
+    """
+
+    @property
+    def models(self) -> frozenset[str] | None:
+        """The model ids the API accepts (``None``: any)."""
+        ...
+
+    @property
+    def strict(self) -> bool:
+        """Whether requests are checked the way Groq checks them."""
+        ...
+
+    @property
+    def clock(self) -> Clock | None:
+        """The clock batches advance on (``None``: real time)."""
+        ...
+
+    @property
+    def batch_timing(self) -> tuple[float, float, float] | None:
+        """``(validating, in_progress, finalizing)`` seconds of a batch (``None``: instant)."""
+        ...
+
+    @property
+    def request_count(self) -> int:
+        """Requests accepted so far."""
+        ...
+
+    def default_reply(self, request: RecordedRequest) -> Reply:
+        """The default reply for ``request`` (ignoring the queue)."""
+        ...
+
+    def accept(self, request: RecordedRequest) -> Reply:
+        """Record ``request`` and choose its reply."""
+        ...
+
+    async def respond(self, exchange: Exchange, reply: Reply) -> None:
+        """Answer ``exchange`` with ``reply``."""
+        ...
+
+
 class Exchange(abc.ABC):
     """The response side of one request, as seen by a :class:`Reply`."""
 
     http_version: str = "HTTP/1.1"
 
-    def __init__(self, server: GroqTestServer, request: RecordedRequest) -> None:
+    def __init__(self, server: ServerView, request: RecordedRequest) -> None:
         self.server = server
         self.request = request
         self.head_sent = False
@@ -111,8 +159,6 @@ class Exchange(abc.ABC):
     def request_id(self) -> str:
         """The ``req_...`` id of this exchange (``x-request-id`` and ``x_groq.id``)."""
         if self._request_id is None:
-            from ._groq import new_request_id
-
             self._request_id = new_request_id()
         return self._request_id
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import random
-import time
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+
+from ._ids import new_request_id, random_suffix
 
 if TYPE_CHECKING:  # (the exchange module asks this one for request ids)
     from ._exchange import Exchange, HeaderList
@@ -25,6 +25,7 @@ __all__ = [
     "model_object",
     "models_body",
     "new_request_id",
+    "random_suffix",
     "usage",
 ]
 
@@ -36,23 +37,7 @@ SYSTEM_FINGERPRINT = "fp_3f39ce7e29"
 LIMIT_REQUESTS = 14400
 LIMIT_TOKENS = 300000
 
-_CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
-_rand = random.Random()
 _encode = msgspec.json.encode
-
-
-def new_request_id() -> str:
-    """A Groq-style request id: ``req_`` + a lower-case ULID (26 Crockford base32 chars)."""
-    n = ((time.time_ns() // 1_000_000) << 80) | _rand.getrandbits(80)
-    out = [""] * 26
-    for i in range(25, -1, -1):
-        out[i] = _CROCKFORD[n & 31]
-        n >>= 5
-    return "req_" + "".join(out)
-
-
-def random_suffix(length: int) -> str:
-    return "".join(_rand.choices(_CROCKFORD, k=length))
 
 
 def _trim(value: float, digits: int) -> str:

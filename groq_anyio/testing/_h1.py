@@ -31,7 +31,7 @@ from ._exchange import (
 )
 
 if TYPE_CHECKING:
-    from ._server import GroqTestServer
+    from ._exchange import ServerView
 
 logger = logging.getLogger("groq_anyio.testing")
 
@@ -50,9 +50,7 @@ def set_linger_zero(stream: anyio.abc.ByteStream) -> None:
 
 
 class H1Connection:
-    def __init__(
-        self, server: GroqTestServer, stream: anyio.abc.ByteStream, initial: bytes
-    ) -> None:
+    def __init__(self, server: ServerView, stream: anyio.abc.ByteStream, initial: bytes) -> None:
         self.server = server
         self.stream = stream
         self.conn = h11.Connection(h11.SERVER, max_incomplete_event_size=256 * 1024)

@@ -42,7 +42,7 @@ from ._exchange import (
 from ._h1 import RECEIVE_SIZE, set_linger_zero
 
 if TYPE_CHECKING:
-    from ._server import GroqTestServer
+    from ._exchange import ServerView
 
 logger = logging.getLogger("groq_anyio.testing")
 
@@ -86,9 +86,7 @@ class _Stream:
 
 
 class H2Connection:
-    def __init__(
-        self, server: GroqTestServer, stream: anyio.abc.ByteStream, initial: bytes
-    ) -> None:
+    def __init__(self, server: ServerView, stream: anyio.abc.ByteStream, initial: bytes) -> None:
         self.server = server
         self.stream = stream
         self.initial = initial

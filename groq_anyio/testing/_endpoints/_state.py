@@ -12,8 +12,8 @@ from .._groq import random_suffix
 from ._batch_run import answer_line, batch_lines
 
 if TYPE_CHECKING:
+    from .._exchange import ServerView
     from .._scenarios import ChatScript
-    from .._server import GroqTestServer
 
 __all__ = ["EndpointState", "StoredFile", "endpoint_state"]
 
@@ -170,10 +170,10 @@ def _window_seconds(window: Any) -> float:
     return float("inf")
 
 
-_states: weakref.WeakKeyDictionary[GroqTestServer, EndpointState] = weakref.WeakKeyDictionary()
+_states: weakref.WeakKeyDictionary[ServerView, EndpointState] = weakref.WeakKeyDictionary()
 
 
-def endpoint_state(server: GroqTestServer) -> EndpointState:
+def endpoint_state(server: ServerView) -> EndpointState:
     """The in-memory files, batches and settings of ``server`` (made on first use)."""
     state = _states.get(server)
     if state is None:
