@@ -630,6 +630,9 @@ class AsyncGroq:
     async def __aenter__(self) -> AsyncGroq:
         if self.is_closed:
             raise ClientClosedError("the client is closed")
+        # creating the client left its TLS context (ssl, the CA bundle: ~25 ms) to the first
+        # connection; entering it is the moment before the first request
+        self._transport.build_tls()
         return self
 
     async def __aexit__(

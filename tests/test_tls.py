@@ -239,10 +239,11 @@ def test_built_context_rules(ca_file: Path) -> None:
 async def test_the_context_is_built_by_the_first_connection_then_shared(
     tls_server: GroqTestServer, ca_file: Path
 ) -> None:
-    url = _url(tls_server)
-    async with AsyncGroq(api_key=TEST_KEY, base_url=url, verify=ca_file) as client:
+    client = AsyncGroq(api_key=TEST_KEY, base_url=_url(tls_server), verify=ca_file)
+    try:
         tls = client._transport.tls
-        assert tls is not None and not tls.built  # (creating the client loaded no CA bundle)
+        assert tls is not None
+        assert not tls.built  # (creating the client loaded no CA bundle)
         same = client.with_options(api_key=TEST_KEY + "2")  # (its own transport)
         assert same._transport is not client._transport
         assert same._transport.tls is tls  # same flags: one context for both
@@ -253,20 +254,48 @@ async def test_the_context_is_built_by_the_first_connection_then_shared(
         assert ctx.minimum_version >= ssl.TLSVersion.TLSv1_2 and ctx.check_hostname
         assert await _http_version(same) == "HTTP/1.1"
         assert same._transport.ssl_context is ctx
+    finally:
+        await client.aclose()
 
 
 @pytest.mark.anyio
-async def test_a_bundle_that_does_not_load_fails_its_first_request_with_the_typed_error(
+async def test_entering_the_client_builds_the_context(
+    tls_server: GroqTestServer, ca_file: Path
+) -> None:
+    """``async with`` builds it before the first request (which then pays only its handshake)."""
+    client = AsyncGroq(api_key=TEST_KEY, base_url=_url(tls_server), verify=ca_file)
+    assert client._transport.tls is not None and not client._transport.tls.built
+    async with client:
+        assert client._transport.tls.built
+        assert await _http_version(client) == "HTTP/1.1"
+    async with AsyncGroq(api_key=TEST_KEY, base_url="http://127.0.0.1:1") as plain:
+        assert plain._transport.tls is None  # (nothing to build for http://)
+
+
+@pytest.mark.anyio
+async def test_a_bundle_that_does_not_load_fails_with_the_typed_error_before_any_request(
     tls_server: GroqTestServer, tmp_path: Path
 ) -> None:
-    """A file with a certificate marker passes the check at creation; loading it fails on the
-    first connection with the same typed error (never a raw ssl error, never a retry)."""
+    """A file with a certificate marker passes the check at creation; loading it fails when
+    the client is entered, or else on its first request, with the same typed error (never a
+    raw ssl error, never a retry)."""
     bad = tmp_path / "corrupt.pem"
     bad.write_bytes(b"-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n")
-    async with AsyncGroq(api_key=TEST_KEY, base_url=_url(tls_server), verify=bad) as client:
-        for _ in range(2):  # (not cached as built: the second request says the same)
+
+    def check(info: pytest.ExceptionInfo[g.InvalidParameterError]) -> None:
+        assert info.value.param == "verify"
+        assert str(bad) in info.value.message
+        assert "no usable CA certificate" in info.value.message
+
+    client = AsyncGroq(api_key=TEST_KEY, base_url=_url(tls_server), verify=bad)
+    try:
+        for _ in range(2):  # (not kept as built: the second request says the same)
             with pytest.raises(g.InvalidParameterError) as info:
                 await client.chat.completions.create(model=MODEL, messages=MSGS)
-            assert info.value.param == "verify"
-            assert str(bad) in info.value.message
-            assert "no usable CA certificate" in info.value.message
+            check(info)
+    finally:
+        await client.aclose()
+    with pytest.raises(g.InvalidParameterError) as info:
+        async with AsyncGroq(api_key=TEST_KEY, base_url=_url(tls_server), verify=bad):
+            pass
+    check(info)

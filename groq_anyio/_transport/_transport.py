@@ -325,6 +325,12 @@ class Transport:
     def pool_stats(self) -> PoolStats:
         return self._pools.latest().stats()
 
+    def build_tls(self) -> None:
+        """Build the TLS context now, if this transport has one and no connection built it
+        yet (a client being entered: before its first request rather than during it)."""
+        if self.tls is not None:
+            self.tls.context()
+
     async def send(
         self,
         method: bytes,
