@@ -11,7 +11,7 @@ import groq_anyio as g
 from groq_anyio import AsyncGroq, chat_many, gather_limited
 from groq_anyio.testing import ChatScript, ErrorReply, GroqTestServer, RecordedRequest, Reply
 
-from .conftest import TEST_KEY
+from .conftest import TEST_KEY, running_tasks
 
 pytestmark = pytest.mark.anyio
 
@@ -85,13 +85,13 @@ async def test_fail_fast_cancels_the_rest(server: GroqTestServer) -> None:
         finished.append(i)
         return i
 
-    before = len(anyio.get_running_tasks())
+    before = running_tasks()
     with anyio.fail_after(2), pytest.raises(ValueError, match="boom"):
         await gather_limited(
             [lambda i=i: call(i) for i in range(50)], max_in_flight=4, fail_fast=True
         )
     assert started == [0, 1, 2, 3] and finished == []  # the rest never started
-    assert len(anyio.get_running_tasks()) == before
+    assert running_tasks() == before
     # and against the server: the first error cancels the calls still waiting for answers
     server.default = ChatScript(first_chunk_delay=5)
     server.push(ErrorReply(400, "bad one"))
@@ -103,7 +103,7 @@ async def test_fail_fast_cancels_the_rest(server: GroqTestServer) -> None:
 
 async def test_cancelling_the_caller_cancels_every_child(server: GroqTestServer) -> None:
     server.default = ChatScript(first_chunk_delay=5)
-    before = len(anyio.get_running_tasks())
+    before = running_tasks()
     async with AsyncGroq(api_key=TEST_KEY, base_url=server.base_url) as client:
         with anyio.move_on_after(0.3) as scope:
             await chat_many(client, [ask(i) for i in range(20)], max_in_flight=6)
@@ -111,7 +111,7 @@ async def test_cancelling_the_caller_cancels_every_child(server: GroqTestServer)
         assert client.pool_stats().in_flight == 0
         assert server.request_count == 6  # the others never started
     await anyio.sleep(0.05)
-    assert len(anyio.get_running_tasks()) <= before + server.active_connections
+    assert running_tasks() <= before + server.active_connections
 
 
 async def test_bad_arguments() -> None:

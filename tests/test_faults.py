@@ -37,7 +37,7 @@ from groq_anyio.testing import (
     Trickle,
 )
 
-from .conftest import TEST_KEY
+from .conftest import TEST_KEY, running_tasks
 
 pytestmark = pytest.mark.anyio
 
@@ -421,7 +421,7 @@ def silent_tls_port() -> Iterator[int]:
 
 
 def _tasks() -> int:
-    return len(anyio.get_running_tasks())
+    return running_tasks()
 
 
 async def _settle() -> None:

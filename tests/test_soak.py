@@ -20,7 +20,7 @@ from groq_anyio import AsyncGroq, CircuitBreakerConfig, RetryPolicy, chat_many
 from groq_anyio.testing import GroqTestServer, fault_mix
 from groq_anyio.testing._faults import DEFAULT_FAULTS, STREAM_FAULTS
 
-from .conftest import TEST_KEY
+from .conftest import TEST_KEY, running_tasks
 
 pytestmark = pytest.mark.anyio
 
@@ -40,7 +40,7 @@ async def test_soak(http2: bool, anyio_backend: object, capsys: pytest.CaptureFi
         record_requests=False,
     )
     async with server:
-        before = len(anyio.get_running_tasks())
+        before = running_tasks()
         async with AsyncGroq(
             api_key=TEST_KEY,
             base_url=server.base_url,
@@ -81,7 +81,7 @@ async def test_soak(http2: bool, anyio_backend: object, capsys: pytest.CaptureFi
     assert server.request_count == sum(served.values())
     # with 2 retries, a call fails only if 3 attempts in a row hit a fault (~0.1 %)
     assert outcomes["completion"] >= REQUESTS * 0.99
-    assert len(anyio.get_running_tasks()) <= before
+    assert running_tasks() <= before
     with capsys.disabled():
         print(
             f"\nsoak {'h2c' if http2 else 'http1'}: {REQUESTS} calls, {server.request_count} "
