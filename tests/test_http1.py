@@ -162,6 +162,48 @@ def test_a_head_over_the_limit_is_a_typed_error(parser: str) -> None:
     anyio.run(main)
 
 
+def test_repeated_response_headers_are_kept_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from groq_anyio._transport import _h1
+
+    monkeypatch.setattr(_h1, "_KNOWN_HEADERS", {})
+    monkeypatch.setattr(_h1, "_KNOWN_NAMES", {})
+    cookie = b"c=" + b"x" * 60  # longer than _KNOWN_VALUE: never kept
+
+    def wire(request_id: bytes) -> bytes:
+        return (
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Request-Id: %b\r\n"
+            b"Set-Cookie: %b\r\nContent-Length: 2\r\n\r\n{}" % (request_id, cookie)
+        )
+
+    async def headers(request_id: bytes) -> list[tuple[bytes, bytes]]:
+        conn = HTTP11Connection(ORIGIN, ScriptedStream([wire(request_id)]), 30.0)
+        response = await conn.handle_async_request(_request())
+        assert b"".join([part async for part in response.stream]) == b"{}"
+        return response.headers
+
+    async def main() -> None:
+        first = await headers(b"req_1")
+        second = await headers(b"req_2")
+        assert first == [
+            (b"Content-Type", b"application/json"),
+            (b"X-Request-Id", b"req_1"),
+            (b"Set-Cookie", cookie),
+            (b"Content-Length", b"2"),
+        ]
+        assert second[1] == (b"X-Request-Id", b"req_2")
+        assert second[0] is first[0] and second[3] is first[3]  # the same tuples
+        assert second[1] is not first[1] and second[1][0] is first[1][0]  # a known name
+        assert second[2] is not first[2]  # a long value: its own
+        assert (b"Set-Cookie", cookie) not in _h1._KNOWN_HEADERS
+        # the tables stop growing at their limit
+        monkeypatch.setattr(_h1, "_KNOWN_LIMIT", len(_h1._KNOWN_HEADERS))
+        before = dict(_h1._KNOWN_HEADERS), dict(_h1._KNOWN_NAMES)
+        await headers(b"req_3")
+        assert (dict(_h1._KNOWN_HEADERS), dict(_h1._KNOWN_NAMES)) == before
+
+    anyio.run(main)
+
+
 @pytest.mark.parametrize("parser", PARSERS)
 def test_request_head_with_cr_lf_or_nul_is_refused(parser: str) -> None:
     async def main() -> None:
