@@ -24,6 +24,7 @@ served from the pieces ``data_received`` buffered.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import socket
 import ssl
 from typing import Any, cast
@@ -38,6 +39,9 @@ __all__ = ["AsyncioBackend", "AsyncioStream"]
 _HIGH_WATER = 1024 * 1024
 _TIMED_OUT = object()
 _NEVER = float("inf")
+#: the context the read-timeout timers run in: they read no context variable, and without one
+#: each timer would copy the caller's context (a Context kept per open connection)
+_TIMER_CONTEXT = contextvars.Context()
 
 
 def _expire(fut: asyncio.Future[Any]) -> None:
@@ -240,7 +244,7 @@ class AsyncioStream(BaseStream, asyncio.Protocol):
         else:
             self._deadline = deadline = loop.time() + timeout
             if self._timer is None:
-                self._timer = loop.call_at(deadline, self._on_timer)
+                self._timer = loop.call_at(deadline, self._on_timer, context=_TIMER_CONTEXT)
         try:
             result = await fut
         finally:
@@ -261,7 +265,7 @@ class AsyncioStream(BaseStream, asyncio.Protocol):
             self._waiter = None
             waiter.set_result(_TIMED_OUT)
         else:  # the wait now running started after this timer was set
-            self._timer = self._loop.call_at(deadline, self._on_timer)
+            self._timer = self._loop.call_at(deadline, self._on_timer, context=_TIMER_CONTEXT)
 
     def _read_failure(self) -> core.ReadError:
         exc = self._exc
