@@ -1,4 +1,4 @@
-"""Every fenced code block of README.md and docs/**/*.md, run (or checked) so no snippet rots.
+"""Every fenced code block of README.md, CONTRIBUTING.md and docs/**/*.md, run (or checked).
 
 Blocks are found by a small Markdown fence scanner (```` ``` ```` or ``~~~``, any indentation,
 an info string whose first word is the language) and each is one test, named ``page:line``.
@@ -60,7 +60,7 @@ import pytest
 from groq_anyio.testing import GroqTestServer
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+PAGES = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").rglob("*.md"))]
 KEY = "gsk_docs_snippets_0123456789"
 MAX_SKIP_RUN = 8  # python blocks and commands not run: keep them few
 TIMEOUT = 60.0
