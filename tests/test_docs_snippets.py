@@ -12,15 +12,16 @@ What happens to a block, by language:
   may use top-level ``await`` / ``async with`` as in an async REPL: it is then compiled with
   ``PyCF_ALLOW_TOP_LEVEL_AWAIT`` and awaited under ``anyio.run`` (asyncio). Every python block,
   run or not, must compile.
-- ``bash`` / ``sh`` / ``shell``: each command (``\\``-continued lines joined, ``&&`` chains split,
-  comments dropped) that is a ``groq-anyio ...`` or ``python -m groq_anyio ...`` command (any
-  ``python``/``python3``/``.venv/bin/python``) runs against the same server, with this
+- ``bash`` / ``sh`` / ``shell`` / ``console`` (its ``$ `` lines): each command
+  (``\\``-continued lines joined, ``&&`` chains split, comments dropped) that is a
+  ``groq-anyio ...`` or ``python -m groq_anyio ...`` command (any ``python`` / ``python3`` /
+  ``.venv/bin/python``) runs against the same server, with this
   interpreter, a 120 s timeout, and must exit 0; ``serve`` and ``record`` run until they say they
   are listening, then get SIGINT and must exit 0. Not run: ``export VAR=...`` (the environment
   is this module's), ``pip``, ``nox``, ``git``, ``python3 -m venv``, ``pytest`` and
   ``python bench/...`` lines (tools and benchmarks CI runs in their own steps), and README's
   ``<!-- main-command -->`` / ``<!-- test-command -->`` blocks (CI runs those verbatim).
-- ``json`` / ``toml``: parsed. ``text``, ``console``, no language, MyST directives (``{toctree}``)
+- ``json`` / ``toml``: parsed. ``text``, no language, MyST directives (``{toctree}``)
   and other output-like languages: not executed (counted as ignored). An unknown language fails,
   so a typo (``pyhton``) cannot hide a block.
 
@@ -66,9 +67,9 @@ MAX_SKIP_RUN = 8  # python blocks and commands not run: keep them few
 TIMEOUT = 60.0
 
 RUN_LANGS = {"python", "py", "python3"}
-SHELL_LANGS = {"bash", "sh", "shell"}
+SHELL_LANGS = {"bash", "sh", "shell", "console"}
 PARSE_LANGS = {"json", "toml"}
-IGNORED_LANGS = {"", "text", "console", "ini", "cfg", "output", "none", "pycon", "diff", "csv"}
+IGNORED_LANGS = {"", "text", "ini", "cfg", "output", "none", "pycon", "diff", "csv"}
 MARKERS = {"skip-run", "continue", "setup", "pytest"}
 
 _FENCE = re.compile(r"^(?P<indent>[ ]*)(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")
@@ -259,8 +260,16 @@ def test_python_block(block: Block, env: dict[str, str], tmp_path: Path) -> None
 _PYTHON = re.compile(r"^(\S*/)?python(3(\.\d+)?)?$")
 
 
-def _commands(code: str) -> list[list[str]]:
-    """The block's commands as argument lists (continuations joined, comments dropped)."""
+def _commands(code: str, lang: str = "bash") -> list[list[str]]:
+    """The block's commands as argument lists (continuations joined, comments dropped); in a
+    ``console`` block only the ``$ `` lines are commands, the rest is their output."""
+    if lang == "console":
+        kept, more = [], False
+        for ln in code.splitlines():
+            if ln.startswith("$ ") or more:
+                kept.append(ln[2:] if ln.startswith("$ ") and not more else ln)
+                more = ln.endswith("\\")
+        code = "\n".join(kept) + "\n"
     joined = re.sub(r"\\\n", " ", code)
     out: list[list[str]] = []
     for line in joined.splitlines():
@@ -288,7 +297,11 @@ def _groq_anyio_args(words: list[str]) -> list[str] | None:
 def _parses(args: list[str]) -> None:
     from groq_anyio.cli import _parser
 
-    parsed = _parser().parse_args(args)  # SystemExit (a test failure) for a bad command line
+    try:
+        parsed = _parser().parse_args(args)  # SystemExit(2) for a bad command line
+    except SystemExit as exc:
+        assert exc.code == 0, f"groq-anyio {shlex.join(args)}: refused by the argument parser"
+        return  # --help, --version
     if parsed.command == "bench":
         from groq_anyio._harness._cli import _check as check_bench
 
@@ -325,7 +338,7 @@ def _run_long(args: list[str], env: dict[str, str], cwd: Path, what: str) -> Non
 
 @pytest.mark.parametrize("block", SHELL_BLOCKS, ids=[b.id for b in SHELL_BLOCKS])
 def test_shell_block(block: Block, env: dict[str, str], tmp_path: Path) -> None:
-    commands = _commands(block.code)
+    commands = _commands(block.code, block.lang)
     assert commands, f"{block.id}: an empty shell block"
     if block.ci_command:
         return  # README's set-up and test commands: CI runs them verbatim (.ci/run)
@@ -364,7 +377,7 @@ def test_data_block(block: Block) -> None:
 
 
 def _is_command(block: Block) -> bool:
-    return any(_groq_anyio_args(w) is not None for w in _commands(block.code))
+    return any(_groq_anyio_args(w) is not None for w in _commands(block.code, block.lang))
 
 
 def test_inventory() -> None:
