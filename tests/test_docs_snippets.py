@@ -399,3 +399,28 @@ def test_inventory() -> None:
         f"{len(PARSE_BLOCKS)} parsed, {len(ignored)} ignored; skip-run: {skipped}"
     )
     assert len(PY_BLOCKS) >= 10  # the scanner finds the pages' blocks at all
+
+
+def test_marker_scheme(tmp_path: Path) -> None:
+    """The scanner on a page of its own: markers, `continue` chains, setups, fences."""
+    page = tmp_path / "page.md"
+    page.write_text(
+        "Text.\n\n<!-- snippet: setup client -->\n```python\na = 1\n```\n\n"
+        "<!-- snippet: continue -->\n```python\nb = a + 1\n```\n\n"
+        "````text\n```python\nnot a block of its own\n```\n````\n\n"
+        "  ~~~bash\n  groq-anyio chat hi\n  ~~~\n\n"
+        "<!-- snippet: skip-run needs Groq -->\n<!-- snippet: pytest -->\n```py\nx = 2\n```\n",
+        encoding="utf-8",
+    )
+    first, second, text, bash, last = scan(page)
+    assert (first.line, first.markers) == (4, {"setup": "client"})
+    assert second.chain() == [first, second]
+    before, after = SETUPS["client"]
+    assert _source(second) == before + "a = 1\nb = a + 1\n" + after
+    assert text.lang == "text" and "not a block" in text.code  # a longer fence holds a shorter
+    assert bash.code == "groq-anyio chat hi\n"  # indentation removed
+    assert last.markers == {"skip-run": "needs Groq", "pytest": ""}
+    assert last.previous is second and last.chain() == [last]
+    page.write_text("<!-- snippet: skip -->\n```python\n```\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match="unknown snippet marker 'skip'"):
+        list(scan(page))
