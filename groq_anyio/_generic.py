@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import msgspec
 
+from ._decode_errors import DECODE_ERRORS
 from ._download import BinaryResponse
 from ._errors import InvalidParameterError
 from ._notgiven import NOT_GIVEN
@@ -220,7 +221,7 @@ def decode_as(raw: RawResponse, data: bytes, cast_to: Any) -> Any:
         return ErrorResponseInfo(raw.status, Headers(raw.headers), data)
     try:
         return _decoder(cast_to).decode(data)
-    except (msgspec.DecodeError, RecursionError) as exc:
+    except DECODE_ERRORS as exc:
         from ._errors import invalid_response
 
         name = getattr(cast_to, "__name__", repr(cast_to))

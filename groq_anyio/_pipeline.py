@@ -45,6 +45,7 @@ from ._config import (
     RetryPolicy,
     Timeout,
 )
+from ._decode_errors import DECODE_ERRORS
 from ._errors import (
     APIError,
     APIStatusError,
@@ -229,7 +230,7 @@ async def error_from_response(
     body: Any = None
     try:
         body = _json_decode(body_bytes) if body_bytes else None
-    except (msgspec.DecodeError, RecursionError):
+    except DECODE_ERRORS:
         body = None
     retry_after = retry_after_seconds(headers)
     err = make_status_error(

@@ -19,6 +19,8 @@ from typing import Any
 
 import msgspec
 
+from ._decode_errors import DECODE_ERRORS
+
 __all__ = [
     "PydanticDecoder",
     "is_pydantic_model",
@@ -78,7 +80,7 @@ def struct_core_schema(cls: type[msgspec.Struct]) -> Any:
             if isinstance(value, str | bytes | bytearray):
                 return msgspec.json.decode(value, type=cls)
             return msgspec.convert(value, cls, from_attributes=True)
-        except msgspec.DecodeError as exc:  # ValidationError included
+        except DECODE_ERRORS as exc:  # ValidationError included
             raise PydanticCustomError(
                 "groq_struct", "{type}: {error}", {"type": cls.__name__, "error": str(exc)}
             ) from None

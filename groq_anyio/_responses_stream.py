@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 import msgspec
 
+from ._decode_errors import DECODE_ERRORS
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -312,7 +313,7 @@ class ResponseStream(SSEStreamBase):
                     raise StopAsyncIteration
                 try:
                     event = decode_stream_event(data)
-                except (msgspec.DecodeError, RecursionError):
+                except DECODE_ERRORS:
                     await self._undecodable(data, sse.event)
                 t = type(event)
                 if t is ResponseErrorEvent:
@@ -417,7 +418,7 @@ class ResponseStream(SSEStreamBase):
         first = events[0]
         try:
             body = _json_decode(first.data)
-        except (msgspec.DecodeError, RecursionError):
+        except DECODE_ERRORS:
             return  # [DONE] or garbage: iteration reports it
         if not isinstance(body, dict):
             return
@@ -438,7 +439,7 @@ class ResponseStream(SSEStreamBase):
         """An event that is not a known event: an in-band ``{"error": ...}`` or garbage."""
         try:
             body = _json_decode(data)
-        except (msgspec.DecodeError, RecursionError):
+        except DECODE_ERRORS:
             body = None
         if isinstance(body, dict) and ("error" in body or name == "error"):
             err = body.get("error", body)
@@ -453,7 +454,7 @@ class ResponseStream(SSEStreamBase):
     async def _raise_error_event(self, event: ResponseErrorEvent, data: Any) -> NoReturn:
         try:
             body = _json_decode(data)
-        except (msgspec.DecodeError, RecursionError):  # (it decoded as an event: unlikely)
+        except DECODE_ERRORS:  # (it decoded as an event: unlikely)
             body = None
         nested = body.get("error") if isinstance(body, dict) else None
         if isinstance(nested, dict):

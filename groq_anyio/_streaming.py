@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import msgspec
 
 from ._accumulate import ChatCompletionAccumulator
+from ._decode_errors import DECODE_ERRORS
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -320,7 +321,7 @@ class ChatStream(SSEStreamBase):
                         continue  # other named events are not chat chunks
                 try:
                     chunk = _chunk_decoder.decode(data)
-                except (msgspec.DecodeError, RecursionError):
+                except DECODE_ERRORS:
                     # `[DONE]` is not a JSON object either: it is only looked for here, once,
                     # rather than compared against every chunk
                     if bytes(data).strip() == b"[DONE]":
@@ -380,7 +381,7 @@ class ChatStream(SSEStreamBase):
                 array, count, b, end = run
                 try:
                     chunks = _batch_decoder.decode(array)
-                except (msgspec.DecodeError, RecursionError):
+                except DECODE_ERRORS:
                     chunks = _NO_CHUNKS
                 if len(chunks) != count:
                     # `[DONE]` (normally the last event of the last read), or a payload that
@@ -526,7 +527,7 @@ class ChatStream(SSEStreamBase):
         if kind is None or kind == "message":
             try:
                 chunk = _chunk_decoder.decode(data)
-            except (msgspec.DecodeError, RecursionError):
+            except DECODE_ERRORS:
                 return  # [DONE], or undecodable: iteration reports it
             if chunk.error is None and (chunk.x_groq is None or chunk.x_groq.error is None):
                 return
@@ -550,7 +551,7 @@ class ChatStream(SSEStreamBase):
     def _in_band_error(self, data: Any) -> APIError:
         try:
             body = _json_decode(data)
-        except (msgspec.DecodeError, RecursionError):
+        except DECODE_ERRORS:
             body = {"error": {"message": bytes(data)[:2000].decode("utf-8", "replace")}}
         err_obj: Any = None
         if isinstance(body, dict):

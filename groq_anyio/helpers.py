@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, overload
 
 import msgspec
 
+from ._decode_errors import DECODE_ERRORS
 from ._errors import APIResponseValidationError, InvalidParameterError
 from ._pydantic import PydanticDecoder, is_pydantic_model, pydantic_schema
 from ._validation import MAX_BASE64_IMAGE_BYTES, MAX_IMAGES_PER_REQUEST
@@ -438,7 +439,7 @@ def parse_tool_arguments(tool_call: object, tp: type[T] | None = None) -> T | di
             return value
         result: T = _decoder(_key(tp)).decode(text)
         return result
-    except (msgspec.DecodeError, RecursionError) as exc:
+    except DECODE_ERRORS as exc:
         what = "do not match" if isinstance(exc, msgspec.ValidationError) else "are not valid JSON"
         target = getattr(tp, "__name__", "a JSON object") if tp is not None else "a JSON object"
         raise ToolArgumentsError(
@@ -552,7 +553,7 @@ class OutputParser:
         text = content if content is not None else ""
         try:
             return self.decoder.decode(text)
-        except (msgspec.DecodeError, RecursionError) as exc:
+        except DECODE_ERRORS as exc:
             if finish_reason == "length" or finish_reason == "max_output_tokens":
                 why = "the reply was cut short by the token limit, so it is incomplete JSON"
             elif finish_reason is None:

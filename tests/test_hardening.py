@@ -590,6 +590,75 @@ async def test_nested_json_in_a_batch_result_line(server: GroqTestServer, result
         assert len(got) == 1 and got[0].completion is None
 
 
+# Invalid UTF-8 inside a JSON string: msgspec before 0.23 (the floor is 0.19) raises a bare
+# UnicodeDecodeError for it rather than DecodeError; every decode guards against both.
+_BAD_UTF8 = b'"\x80ok"'
+
+
+async def test_invalid_utf8_in_a_200_body(server: GroqTestServer) -> None:
+    server.push(
+        RawReply(200, JSON, b'{"id":"c","object":' + _BAD_UTF8 + b',"created":1,"choices":[]}'),
+        RawReply(200, JSON, b'{"object":"list","data":[{"id":' + _BAD_UTF8 + b"}]}"),
+        RawReply(200, JSON, b'{"id":' + _BAD_UTF8 + b"}"),
+    )
+    async with _client(server) as client:
+        with pytest.raises(g.APIResponseValidationError):
+            await client.chat.completions.create(model=MODEL, messages=MSGS)
+        with pytest.raises(g.APIResponseValidationError):
+            await client.models.list()
+        with pytest.raises(g.APIResponseValidationError):
+            await client.post("/chat/completions", cast_to=dict, body={"model": MODEL})
+
+
+async def test_invalid_utf8_in_an_error_body(server: GroqTestServer) -> None:
+    server.push(ErrorReply(400, body=b'{"error":{"message":' + _BAD_UTF8 + b"}}"))
+    async with _client(server) as client:
+        with pytest.raises(g.BadRequestError):
+            await client.chat.completions.create(model=MODEL, messages=MSGS)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        b'data: {"id":"c","object":"x","created":1,"model":' + _BAD_UTF8 + b',"choices":[]}\n\n',
+        b'data: {"error":{"message":' + _BAD_UTF8 + b"}}\n\n",
+        b'event: error\ndata: {"error":{"message":' + _BAD_UTF8 + b"}}\n\n",
+    ],
+    ids=["chunk", "data-error", "event-error"],
+)
+async def test_invalid_utf8_in_a_stream(server: GroqTestServer, event: bytes) -> None:
+    server.push(RawReply(200, SSE, [_chunk(), event, _FINISH]))
+    async with _client(server) as client:
+        stream = await client.chat.completions.create(model=MODEL, messages=MSGS, stream=True)
+        async with stream:
+            with pytest.raises(g.APIError):
+                await _drain(stream)
+
+
+async def test_invalid_utf8_in_a_responses_body_and_stream(server: GroqTestServer) -> None:
+    server.push(
+        RawReply(200, JSON, b'{"id":' + _BAD_UTF8 + b',"object":"response"}'),
+        RawReply(200, SSE, [b'data: {"type":' + _BAD_UTF8 + b"}\n\n"]),
+    )
+    async with _client(server) as client:
+        with pytest.raises(g.APIResponseValidationError):
+            await client.responses.create(model=MODEL, input="x")
+        with pytest.raises(g.APIError):
+            stream = await client.responses.create(model=MODEL, input="x", stream=True)
+            async with stream:
+                async for _ in stream:
+                    pass
+
+
+def test_public_decoders_raise_decode_error_for_invalid_utf8() -> None:
+    from groq_anyio.types.responses import decode_response, decode_stream_event
+
+    with pytest.raises(msgspec.DecodeError):
+        decode_response(b'{"id":' + _BAD_UTF8 + b"}")
+    with pytest.raises(msgspec.DecodeError):
+        decode_stream_event(b'{"type":' + _BAD_UTF8 + b"}")
+
+
 _json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner),

@@ -20,6 +20,8 @@ from typing import Any
 
 import msgspec
 
+from .._decode_errors import DECODE_ERRORS
+
 __all__ = ["DatasetError", "SampleRequest", "custom", "random_dataset", "sharegpt"]
 
 _WORDS = (
@@ -108,7 +110,7 @@ def custom(path: str, num_prompts: int, output_len: int | None) -> list[SampleRe
             continue
         try:
             doc: Any = msgspec.json.decode(line)
-        except msgspec.DecodeError:
+        except DECODE_ERRORS:
             raise DatasetError(f"{path}:{lineno}: not a JSON line") from None
         out = output_len
         if isinstance(doc, dict):
@@ -128,7 +130,7 @@ def sharegpt(path: str, num_prompts: int, output_len: int | None, seed: int) -> 
     """Prompts from a ShareGPT JSON file (first human turn; the answer's length)."""
     try:
         doc: Any = msgspec.json.decode(_read(path))
-    except msgspec.DecodeError as exc:
+    except DECODE_ERRORS as exc:
         raise DatasetError(f"{path}: not JSON ({exc})") from None
     if not isinstance(doc, list):
         raise DatasetError(f"{path}: a ShareGPT dataset is a JSON list of conversations")

@@ -16,6 +16,7 @@ import time
 
 import msgspec
 
+from .._decode_errors import DECODE_ERRORS
 from ._records import WorkerOutput
 from ._runner import RunConfig
 
@@ -97,7 +98,7 @@ def run_workers(cfg: RunConfig, n: int) -> list[WorkerOutput]:
             raise WorkerError(f"a worker process failed (exit status {proc.returncode})")
         try:
             outputs.append(msgspec.json.decode(data, type=WorkerOutput))
-        except msgspec.DecodeError as exc:
+        except DECODE_ERRORS as exc:
             raise WorkerError(f"a worker process sent an unreadable result ({exc})") from None
     if interrupted:
         for o in outputs:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import msgspec
 
+from .._decode_errors import DECODE_ERRORS
 from .._errors import APIConnectionError, APIError, APIStatusError, APITimeoutError
 from .._log import HTTP, STREAM, log_debug
 from ._hooks import EventHook, HookHeaders, HookRequest, HookResponse, auth_headers
@@ -286,7 +287,7 @@ class Call:
         if (otel is not None or inst.debug) and isinstance(body, bytes) and body[:1] == b"{":
             try:
                 request = _request_decoder.decode(body)
-            except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+            except DECODE_ERRORS:
                 request = _NO_REQUEST
         self._request = request
         self.model = request.model or ""
@@ -335,7 +336,9 @@ class Call:
                 attrs["gen_ai.input.messages"] = msgspec.json.encode(
                     [_parts_message(m) for m in messages]
                 ).decode()
-            except (msgspec.DecodeError, TypeError):
+            except DECODE_ERRORS:
+                pass
+            except TypeError:  # messages that are not a list of objects
                 pass
         return attrs
 
@@ -439,7 +442,7 @@ class Call:
         if isinstance(result, bytes | bytearray) and self._otel is not None:
             try:
                 summary = _response_decoder.decode(result)
-            except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+            except DECODE_ERRORS:
                 summary = None
             if span is not None:
                 span.set_attribute("http.response.body.size", len(result))
@@ -880,7 +883,7 @@ def _output_messages(choices: list[_Choice]) -> str:
         if c.message:
             try:
                 message = msgspec.json.decode(c.message)
-            except (msgspec.DecodeError, RecursionError):
+            except DECODE_ERRORS:
                 message = None
         item = (
             _parts_message(message)

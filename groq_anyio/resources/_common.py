@@ -12,6 +12,7 @@ from urllib.parse import quote
 import msgspec
 
 from .._config import Timeout
+from .._decode_errors import DECODE_ERRORS
 from .._download import BinaryResponse
 from .._errors import InvalidParameterError, invalid_response
 from .._notgiven import NotGiven
@@ -174,7 +175,7 @@ def decode_response(raw: RawResponse, data: bytes, decoder: msgspec.json.Decoder
     :class:`APIResponseValidationError`."""
     try:
         return decoder.decode(data)
-    except (msgspec.DecodeError, RecursionError) as exc:
+    except DECODE_ERRORS as exc:
         name = getattr(decoder.type, "__name__", str(decoder.type))
         raise invalid_response(raw, data, f"a {name}", exc) from None
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import msgspec
 
 from .._config import Timeout
+from .._decode_errors import DECODE_ERRORS
 from .._download import BinaryResponse
 from .._errors import APIResponseValidationError, InvalidParameterError
 from .._notgiven import NOT_GIVEN, NotGiven
@@ -314,7 +315,7 @@ class BatchResults:
     def _decode(self, line: bytes) -> BatchResult:
         try:
             wire = _line_decoder.decode(line)
-        except (msgspec.DecodeError, RecursionError) as exc:
+        except DECODE_ERRORS as exc:
             raise APIResponseValidationError(
                 f"line {self._line_no} of file {self._file_id} is not a batch result: {exc}",
                 body=line[:2000].decode("utf-8", "replace"),
@@ -389,19 +390,19 @@ def _response(wire: _WireResponse) -> BatchResponse:
         try:
             out.body = _completion_decoder.decode(raw)
             return out
-        except (msgspec.DecodeError, RecursionError):
+        except DECODE_ERRORS:
             pass
     else:
         try:
             err = _error_decoder.decode(raw)
-        except (msgspec.DecodeError, RecursionError):
+        except DECODE_ERRORS:
             err = None
         if err is not None and err.error is not None:
             out.error = err.error
             return out
     try:
         out.raw_body = _any_decode(raw)
-    except (msgspec.DecodeError, RecursionError):
+    except DECODE_ERRORS:
         out.raw_body = raw.decode("utf-8", "replace")
     return out
 

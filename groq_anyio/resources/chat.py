@@ -10,6 +10,7 @@ import msgspec
 
 from .._capabilities import check_chat_request
 from .._config import Timeout
+from .._decode_errors import DECODE_ERRORS
 from .._errors import InvalidParameterError
 from .._notgiven import NOT_GIVEN, NotGiven
 from .._streaming import ChatStream
@@ -325,7 +326,7 @@ class Completions(APIResource):
         assert data is not None
         try:
             completion = _completion_decoder.decode(data)
-        except (msgspec.DecodeError, RecursionError) as exc:
+        except DECODE_ERRORS as exc:
             raise invalid_response(raw, data, "a chat completion", exc) from None
         completion._attach(raw, timings)
         if parser is not None:

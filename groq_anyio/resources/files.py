@@ -18,6 +18,7 @@ import anyio.to_thread
 import msgspec
 
 from .._config import Timeout
+from .._decode_errors import DECODE_ERRORS
 from .._download import BinaryResponse
 from .._errors import InvalidParameterError
 from .._multipart import BinaryReadable, FilePart, is_seekable
@@ -286,7 +287,7 @@ def _check_first_line(head: bytes, complete: bool) -> None:
         )
     try:
         doc = _json_decode(line)
-    except (msgspec.DecodeError, RecursionError) as exc:
+    except DECODE_ERRORS as exc:
         raise InvalidParameterError("file", f"line 1 is not JSON ({exc})") from None
     if not isinstance(doc, dict):
         raise InvalidParameterError(

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn, overload
 import msgspec
 
 from .._config import Timeout
+from .._decode_errors import DECODE_ERRORS
 from .._errors import InvalidParameterError, make_status_error
 from .._notgiven import NOT_GIVEN, NotGiven
 from .._responses_stream import ResponseStream, status_for_error_code
@@ -204,7 +205,7 @@ class Responses(APIResource):
         assert data is not None
         try:
             response = decode_response(data)
-        except (msgspec.DecodeError, RecursionError) as exc:
+        except DECODE_ERRORS as exc:
             raise invalid_response(raw, data, "a Responses API response", exc) from None
         response._attach(raw, timings)
         if response.status == "failed":

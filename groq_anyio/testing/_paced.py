@@ -30,6 +30,7 @@ from typing import Any
 import anyio
 import msgspec
 
+from .._decode_errors import DECODE_ERRORS
 from ._exchange import Exchange, Reply
 from ._groq import CHAT_PATH, SYSTEM_FINGERPRINT, groq_headers, prompt_tokens
 from ._scenarios import ChatScript
@@ -103,7 +104,7 @@ class PacedChat(Reply, frozen=True):
         if route == CHAT_PATH and req.method == "POST":
             try:
                 body_doc = _decode.decode(req.body)
-            except msgspec.DecodeError:
+            except DECODE_ERRORS:
                 body_doc = None
         if not (
             isinstance(body_doc, dict)

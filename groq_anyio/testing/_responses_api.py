@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from .._decode_errors import DECODE_ERRORS
 from ._endpoints._common import reject_unknown_model
 from ._exchange import Exchange, HeaderList
 from ._groq import API_PREFIX, random_suffix
@@ -52,7 +53,7 @@ async def respond_responses(
         return
     try:
         body = _decode_json.decode(exchange.request.body)
-    except msgspec.DecodeError as exc:
+    except DECODE_ERRORS as exc:
         message = f"We could not parse the JSON body of your request: {exc}"
         await ErrorReply(400, message, code="json_invalid").respond(exchange)
         return

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 import msgspec
 
+from .._decode_errors import DECODE_ERRORS
 from ._chat_rules import reject_chat, shape_script
 from ._endpoints import handle_endpoint
 from ._exchange import Exchange, Reply, merge_headers
@@ -158,7 +159,7 @@ class ChatScript(Reply, frozen=True):
     async def _chat(self, exchange: Exchange) -> None:
         try:
             body = _decode_json.decode(exchange.request.body)
-        except msgspec.DecodeError as exc:
+        except DECODE_ERRORS as exc:
             message = f"We could not parse the JSON body of your request: {exc}"
             await ErrorReply(400, message, code="json_invalid").respond(exchange)
             return

@@ -639,7 +639,10 @@ def decode_response(data: bytes | bytearray | memoryview | str) -> Response:
     Raises:
         msgspec.DecodeError: the data is not JSON or not a response.
     """
-    return _response_decoder.decode(data)
+    try:
+        return _response_decoder.decode(data)
+    except UnicodeDecodeError as exc:  # msgspec < 0.23, for invalid UTF-8 in a string
+        raise msgspec.DecodeError(f"invalid UTF-8: {exc}") from None
 
 
 def decode_stream_event(data: bytes | bytearray | memoryview | str) -> ResponseStreamEvent:
@@ -652,6 +655,8 @@ def decode_stream_event(data: bytes | bytearray | memoryview | str) -> ResponseS
     """
     try:
         return _event_decoder.decode(data)
+    except UnicodeDecodeError as exc:  # msgspec < 0.23, for invalid UTF-8 in a string
+        raise msgspec.DecodeError(f"invalid UTF-8: {exc}") from None
     except msgspec.ValidationError:
         obj = msgspec.json.decode(data)
         kind = obj.get("type") if isinstance(obj, dict) else None

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import msgspec
 
+from ..._decode_errors import DECODE_ERRORS
 from .._groq import SYSTEM_FINGERPRINT, prompt_tokens, random_suffix, usage
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def batch_lines(data: bytes) -> Iterator[tuple[int, Any]]:
             continue
         try:
             yield number, _decode(line)
-        except msgspec.DecodeError:
+        except DECODE_ERRORS:
             yield number, None
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import msgspec
 
+from ..._decode_errors import DECODE_ERRORS
 from .._exchange import Exchange, HeaderList, RecordedRequest
 from .._groq import API_PREFIX
 from .._replies import ErrorReply
@@ -74,7 +75,7 @@ def json_body(req: RecordedRequest) -> dict[str, Any] | str:
     """The JSON object of the request, or a problem description."""
     try:
         body = _decode(req.body)
-    except msgspec.DecodeError as exc:
+    except DECODE_ERRORS as exc:
         return f"We could not parse the JSON body of your request: {exc}"
     if not isinstance(body, dict):
         return "request body must be a JSON object"
